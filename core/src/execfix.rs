@@ -75,10 +75,16 @@ impl ExecFix {
         file.contains(&b'/') && self.wants_absolute(file)
     }
 
+    /// Whether `exe` is a shell whose first operand may be a listed script:
+    /// checked before argv is looked at.
+    pub fn is_shell(&self, exe: &[u8]) -> bool {
+        self.is_enabled() && SHELLS.contains(&basename(exe))
+    }
+
     /// When `exe` is a shell run as `sh [options] SCRIPT ...`, the argv index
     /// of SCRIPT if it must be made absolute.
     pub fn script_argument(&self, exe: &[u8], argv: &[&[u8]]) -> Option<usize> {
-        if !self.is_enabled() || !SHELLS.contains(&basename(exe)) {
+        if !self.is_shell(exe) {
             return None;
         }
         let mut i = 1;

@@ -83,6 +83,24 @@ const MAGIC_TABLE: &[(&str, u32)] = &[
     ("vboxsf", 0x786F_4256),
     ("proc", 0x9FA0),
     ("sysfs", 0x6265_6572),
+    // Virtual filesystems: listed so every mount in a table has a known
+    // magic, which lets statfs tell them apart from rewritten ones.
+    ("devpts", 0x1CD1),
+    ("cgroup", 0x0027_E0EB),
+    ("cgroup2", 0x6367_7270),
+    ("mqueue", 0x1980_0202),
+    ("debugfs", 0x6462_6720),
+    ("tracefs", 0x7472_6163),
+    ("securityfs", 0x7363_6673),
+    ("pstore", 0x6165_676C),
+    ("bpf", 0xCAFE_4A11),
+    ("hugetlbfs", 0x9584_58F6),
+    ("binfmt_misc", 0x4249_4E4D),
+    ("configfs", 0x6265_6570),
+    ("autofs", 0x0187),
+    ("nsfs", 0x6E73_6673),
+    ("efivarfs", 0xDE5E_81E4),
+    ("selinuxfs", 0xF97C_FF8C),
 ];
 
 /// The magic number `statfs` reports for a type name, if the name is known.

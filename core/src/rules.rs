@@ -278,10 +278,12 @@ fn parse_rule(origin: Origin, raw: &[u8]) -> Result<Rule, ConfigError> {
                     String::from_utf8_lossy(key)
                 )))
             }
-            _ => return Err(fail(format!(
+            _ => {
+                return Err(fail(format!(
                 "unknown option {:?} (options: source=auto|keep|unique|NAME, unless=TYPE|TYPE...)",
                 String::from_utf8_lossy(option)
-            ))),
+            )))
+            }
         }
     }
     Ok(Rule {

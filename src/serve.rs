@@ -1,0 +1,148 @@
+//! Serving a rewritten mount table as a file descriptor.
+//!
+//! The real table is read in full, rewritten by the core, and handed out as
+//! a sealed `memfd`: it works with `read`, `pread`, `lseek`, `fstat`, `mmap`,
+//! `dup`, `fdopen` and `SCM_RIGHTS` like the real file. When no rule changes
+//! anything, the caller gets the kernel's own fd back (rewound), so `poll`
+//! and every other property of the real file are kept.
+
+use std::ffi::CStr;
+
+use fakefstype_core::settings::Settings;
+use fakefstype_core::table::{self, Format};
+use libc::c_int;
+
+use crate::detour::Detour;
+use crate::log::{log_at, Once};
+use crate::snapshot;
+use crate::sys::{self, Fd};
+
+/// Flags that make an open something other than a plain read of the table.
+const NOT_A_READ: c_int =
+    libc::O_PATH | libc::O_CREAT | libc::O_TMPFILE | libc::O_DIRECTORY | libc::O_TRUNC;
+
+/// Opens the mount table at `path` (relative to `dirfd`) for the caller.
+pub fn open_table(
+    settings: &Settings,
+    dirfd: c_int,
+    path: &CStr,
+    flags: c_int,
+    format: Format,
+) -> Detour<c_int> {
+    if flags & libc::O_ACCMODE != libc::O_RDONLY || flags & NOT_A_READ != 0 {
+        return Detour::Bypass;
+    }
+    // Open exactly as the caller asked, so failures are the real ones.
+    let real = match sys::openat(dirfd, path, flags, 0) {
+        Ok(fd) => fd,
+        Err(e) => return Detour::Fail(-1, e),
+    };
+    let Ok(text) = sys::read_to_end(&real, usize::MAX) else {
+        return Detour::Bypass;
+    };
+    snapshot::table_was_read(settings, format, &text);
+    let rewrite = table::rewrite(format, &text, &settings.rules);
+    if rewrite.changes.is_empty() {
+        // SAFETY: valid fd; seq_file tables regenerate from offset 0.
+        if unsafe { libc::lseek(real.raw(), 0, libc::SEEK_SET) } == 0 {
+            return Detour::Done(real.into_raw());
+        }
+        return Detour::Bypass;
+    }
+    log_changes(settings, path, &rewrite.changes);
+    drop(real);
+    match served_fd(&rewrite.text, flags) {
+        Ok(fd) => Detour::Done(fd.into_raw()),
+        Err(e) => {
+            static FAILED: Once = Once::new();
+            if FAILED.first() {
+                log_at!(
+                    Warn,
+                    "cannot hold a rewritten mount table ({}); serving the real one (reported once)",
+                    std::io::Error::from_raw_os_error(e)
+                );
+            }
+            Detour::Bypass
+        }
+    }
+}
+
+fn log_changes(settings: &Settings, path: &CStr, changes: &[table::Change]) {
+    if !crate::log::enabled(fakefstype_core::settings::LogLevel::Debug) {
+        return;
+    }
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    for c in changes {
+        let rule = &settings.rules.rules()[c.rule];
+        let source = if c.old_source == c.new_source {
+            format!("source {} kept", text(&c.old_source))
+        } else {
+            format!("source {} -> {}", text(&c.old_source), text(&c.new_source))
+        };
+        log_at!(
+            Debug,
+            "{}: {}: type {} -> {}, {} (rule {}: {})",
+            path.to_string_lossy(),
+            text(&c.mount_point),
+            text(&c.old_type),
+            text(&c.new_type),
+            source,
+            rule.origin,
+            rule.text
+        );
+    }
+}
+
+/// An fd holding `content`: a sealed memfd, or (where seccomp refuses
+/// memfd) an unlinked `O_TMPFILE` in /dev/shm or /tmp.
+fn served_fd(content: &[u8], flags: c_int) -> Result<Fd, c_int> {
+    let cloexec = flags & libc::O_CLOEXEC != 0;
+    let fd = match memfd(cloexec) {
+        Ok(fd) => fd,
+        Err(e @ (libc::EMFILE | libc::ENFILE | libc::ENOMEM)) => return Err(e),
+        Err(first) => tmpfile(cloexec).map_err(|_| first)?,
+    };
+    sys::pwrite_all(&fd, content, 0)?;
+    seal(&fd);
+    if flags & libc::O_NONBLOCK != 0 {
+        // SAFETY: valid fd.
+        unsafe { libc::fcntl(fd.raw(), libc::F_SETFL, libc::O_NONBLOCK) };
+    }
+    Ok(fd)
+}
+
+fn memfd(cloexec: bool) -> Result<Fd, c_int> {
+    let mut flags = libc::MFD_ALLOW_SEALING;
+    if cloexec {
+        flags |= libc::MFD_CLOEXEC;
+    }
+    // SAFETY: valid name and flags.
+    let fd = unsafe { libc::memfd_create(c"fakefstype".as_ptr(), flags) };
+    if fd < 0 {
+        return Err(sys::errno());
+    }
+    // SAFETY: fd was just created and is ours.
+    Ok(unsafe { Fd::adopt(fd) })
+}
+
+fn tmpfile(cloexec: bool) -> Result<Fd, c_int> {
+    let mut flags = libc::O_TMPFILE | libc::O_RDWR | libc::O_EXCL;
+    if cloexec {
+        flags |= libc::O_CLOEXEC;
+    }
+    let mut last = libc::ENOENT;
+    for dir in [c"/dev/shm", c"/tmp"] {
+        match sys::openat(libc::AT_FDCWD, dir, flags, 0o600) {
+            Ok(fd) => return Ok(fd),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+/// Makes the served copy read-only, like the real table.
+fn seal(fd: &Fd) {
+    let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL;
+    // SAFETY: valid fd; fails harmlessly on a tmpfile.
+    unsafe { libc::fcntl(fd.raw(), libc::F_ADD_SEALS, seals) };
+}
