@@ -375,7 +375,7 @@ tmpfs /tmp tmpfs rw,nosuid 0 0
 22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
 35 22 0:40 / /media rw,nosuid,nodev,noatime shared:20 master:3 - ext4 fakefstype-media rw,user_id=0,group_id=0,allow_other
 36 22 0:40 / /archive rw,nosuid,nodev,noatime - ext4 fakefstype-archive rw,user_id=0,group_id=0,allow_other
-40 22 0:52 /@data /mnt/my\\040data rw,relatime shared:5 propagate_from:2 unbindable - xfs fakefstype-mnt-my\\040data rw,space_cache=v2,subvolid=256,subvol=/@data
+40 22 0:52 /@data /mnt/my\\040data rw,relatime shared:5 propagate_from:2 unbindable - xfs fakefstype-mnt-my_data rw,space_cache=v2,subvolid=256,subvol=/@data
 41 22 0:52 /@data /mnt/dup rw,relatime - xfs fakefstype-mnt-dup rw,space_cache=v2,subvolid=256,subvol=/@data
 ";
         assert_eq!(out, expected);
@@ -385,7 +385,7 @@ tmpfs /tmp tmpfs rw,nosuid 0 0
     fn mountinfo_mount_point_with_space_matches_decoded_rule() {
         let out = rewritten(Format::MountInfo, MOUNTINFO, "/mnt/my data=ext4");
         assert!(
-            out.contains(r"/mnt/my\040data rw,relatime shared:5 propagate_from:2 unbindable - ext4 fakefstype-mnt-my\040data rw,"),
+            out.contains(r"/mnt/my\040data rw,relatime shared:5 propagate_from:2 unbindable - ext4 fakefstype-mnt-my_data rw,"),
             "{out}"
         );
         // The duplicate btrfs mount no rule matches is untouched.
@@ -410,7 +410,7 @@ tmpfs /tmp tmpfs rw,nosuid 0 0
         assert_eq!(
             out,
             // "tmpfs" is shared with /mnt/c, so the source is renamed too.
-            "fakefstype-mnt-a\\012b /mnt/a\\012b ext4 rw 0 0\ntmpfs /mnt/c tmpfs rw 0 0\n"
+            "fakefstype-mnt-a_b /mnt/a\\012b ext4 rw 0 0\ntmpfs /mnt/c tmpfs rw 0 0\n"
         );
     }
 
