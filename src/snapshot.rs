@@ -1,19 +1,20 @@
 //! The process-wide [`MountMap`] that `statfs` hooks consult.
 //!
-//! Hot path: a `statfs` result whose magic no rewritten mount has costs two
-//! relaxed atomic loads and a short scan of a fixed array — no allocation,
-//! no lock, no system call. Only a result that may belong to a rewritten
-//! mount looks at the map.
+//! Hot path: a `statfs` result whose magic no rewritten mount has costs a
+//! few relaxed atomic loads, a read of the coarse clock (vDSO) and a short
+//! scan of a fixed array — no allocation, no lock, no system call. Only a
+//! result that may belong to a rewritten mount looks at the map.
 //!
 //! The map is rebuilt (from `/proc/self/mountinfo`) after the process reads
-//! a mount table, when it is older than [`MAX_AGE_SECONDS`], or when `statx`
-//! names a mount it does not know. Readers never wait for a rebuild and a
+//! a mount table, when it is older than [`MAX_AGE_SECONDS`] (so a mount that
+//! appears later is covered within that time even if the process never
+//! reads a table), or when `statx` names a mount it does not know. Readers never wait for a rebuild and a
 //! rebuild never waits for readers: it is published with a two-counter
 //! epoch scheme, and an old map is freed only once no reader that could
 //! hold it remains. At most three maps exist at once.
 
 use std::ffi::CStr;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicPtr, AtomicU32, AtomicUsize, Ordering::*};
 
 use fakefstype_core::fstype::magic_of;
 use fakefstype_core::mountmap::{MountMap, Verdict};
@@ -43,6 +44,8 @@ static MAGIC_COUNT: AtomicUsize = AtomicUsize::new(0);
 static ANY_MAGIC: AtomicBool = AtomicBool::new(false);
 /// Set when the mount table may have changed since the map was built.
 static STALE: AtomicBool = AtomicBool::new(true);
+/// When the published map was built (coarse monotonic seconds).
+static BUILT_AT: AtomicI64 = AtomicI64::new(i64::MIN);
 
 /// Adds a magic to the prefilter. The set only grows, so a reader never
 /// misses a magic it should see. Called only by the map's publisher (or
@@ -63,11 +66,15 @@ fn want_magic(magic: u32) {
 /// Whether a `statfs` result with this magic may need a lookup at all.
 #[inline]
 pub fn may_need_rewrite(magic: u32) -> bool {
-    if ANY_MAGIC.load(Relaxed) || STALE.load(Relaxed) {
+    if ANY_MAGIC.load(Relaxed) || STALE.load(Relaxed) || expired(BUILT_AT.load(Relaxed)) {
         return true;
     }
     let n = MAGIC_COUNT.load(Acquire);
     MAGICS[..n].iter().any(|m| m.load(Relaxed) == magic)
+}
+
+fn expired(built_at: i64) -> bool {
+    sys::monotonic_seconds().saturating_sub(built_at) >= MAX_AGE_SECONDS
 }
 
 /// At initialisation: mounts a `type:` rule selects may appear at any time,
@@ -158,6 +165,7 @@ fn publish(new: Box<Published>) -> Result<(), Box<Published>> {
     for magic in new.map.changed_magics() {
         want_magic(magic);
     }
+    BUILT_AT.store(new.built_at, SeqCst);
     let old = CURRENT.swap(Box::into_raw(new), SeqCst);
     EPOCH.store(next, SeqCst);
     RETIRED[cur].store(old, SeqCst);
@@ -217,8 +225,7 @@ pub fn fake_magic(
     {
         let reader = Reader::enter();
         if let Some(current) = reader.current() {
-            let fresh = !STALE.load(SeqCst)
-                && sys::monotonic_seconds() - current.built_at < MAX_AGE_SECONDS;
+            let fresh = !STALE.load(SeqCst) && !expired(current.built_at);
             if fresh {
                 if let Some(answer) = resolve(&current.map, target, f_type, fsid) {
                     return answer;

@@ -334,3 +334,45 @@ fn c_probes_see_every_symbol_family_agree() {
         }
     }
 }
+
+#[test]
+fn mounts_that_appear_later_are_covered() {
+    if !privileged("mounts_that_appear_later_are_covered", FIXTURE_COMMANDS) {
+        return;
+    }
+    let run = in_mounts(
+        "late",
+        r#"
+        export R
+        FAKEFSTYPE="$R/ram/late=xfs" LD_PRELOAD=$LIB python3 - > $OUT/late <<'PY'
+import ctypes, os, subprocess, time
+late = os.environ["R"] + "/ram/late"  # inside the fixture's tmpfs
+libc = ctypes.CDLL(None, use_errno=True)
+def f_type(path):
+    buf = ctypes.create_string_buffer(512)
+    assert libc.statfs(path.encode(), buf) == 0
+    return hex(int.from_bytes(buf.raw[:8], "little"))
+def table_type(path):
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            if line.split()[1] == path:
+                return line.split()[2]
+    return "none"
+os.makedirs(late)
+print("before", table_type(late), f_type(late))
+subprocess.run(["mount", "-t", "tmpfs", "tmpfs", late], check=True)
+# No table read in between: the statfs map expires within 2 s.
+start = time.time()
+while f_type(late) != "0x58465342" and time.time() - start < 6:
+    time.sleep(0.05)
+print("statfs", f_type(late), "within", "2s" if time.time() - start < 3 else "too long")
+print("table", table_type(late))
+PY
+        "#,
+        &[],
+    );
+    let lines: Vec<String> = run.file("late").lines().map(str::to_string).collect();
+    assert_eq!(lines[0], "before none 0x1021994", "{}", run.log());
+    assert_eq!(lines[1], "statfs 0x58465342 within 2s");
+    assert_eq!(lines[2], "table xfs");
+}
