@@ -33,8 +33,9 @@ const FUSE: u32 = 0x6573_5546;
 const TMPFS: u32 = 0x0102_1994;
 const RAMFS: u32 = 0x8584_58f6;
 
-/// Name → magic. Several names share a magic (ext2/3/4, fuse and virtiofs).
-const MAGIC_TABLE: &[(&str, u32)] = &[
+/// Name → magic of filesystems that hold files. Several names share a
+/// magic (ext2/3/4, fuse and virtiofs).
+const STORAGE: &[(&str, u32)] = &[
     ("ext2", 0xEF53),
     ("ext3", 0xEF53),
     ("ext4", 0xEF53),
@@ -81,10 +82,13 @@ const MAGIC_TABLE: &[(&str, u32)] = &[
     ("gfs2", 0x0116_1970),
     ("ocfs2", 0x7461_636F),
     ("vboxsf", 0x786F_4256),
+];
+
+/// Kernel-internal filesystems: listed so every mount in a table has a
+/// known magic, which lets statfs tell them apart from rewritten ones.
+const VIRTUAL: &[(&str, u32)] = &[
     ("proc", 0x9FA0),
     ("sysfs", 0x6265_6572),
-    // Virtual filesystems: listed so every mount in a table has a known
-    // magic, which lets statfs tell them apart from rewritten ones.
     ("devpts", 0x1CD1),
     ("cgroup", 0x0027_E0EB),
     ("cgroup2", 0x6367_7270),
@@ -108,15 +112,17 @@ pub fn magic_of(name: &[u8]) -> Option<u32> {
     if let Some(subtype) = name.strip_prefix(b"fuse.") {
         return (!subtype.is_empty()).then_some(FUSE);
     }
-    MAGIC_TABLE
+    STORAGE
         .iter()
+        .chain(VIRTUAL)
         .find(|(known, _)| known.as_bytes() == name)
         .map(|&(_, magic)| magic)
 }
 
-/// Every known type name, for error messages and `--help`.
+/// The storage type names, for error messages (the kernel-internal ones
+/// are valid too, but nobody means them).
 pub fn known_names() -> impl Iterator<Item = &'static str> {
-    MAGIC_TABLE.iter().map(|&(name, _)| name)
+    STORAGE.iter().map(|&(name, _)| name)
 }
 
 #[cfg(test)]
@@ -158,7 +164,7 @@ mod tests {
 
     #[test]
     fn table_has_no_duplicate_names() {
-        let mut names: Vec<_> = known_names().collect();
+        let mut names: Vec<_> = STORAGE.iter().chain(VIRTUAL).map(|&(n, _)| n).collect();
         names.sort_unstable();
         let before = names.len();
         names.dedup();

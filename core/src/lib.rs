@@ -12,7 +12,8 @@
 //! - [`execfix`]: the 4.x launcher's relative-path fix;
 //! - [`process`]: the `FAKEFSTYPE_PROCESSES` filter;
 //! - [`settings`]: all `FAKEFSTYPE*` variables, decided once per process;
-//! - [`symbols`]: the libc symbols the library interposes.
+//! - [`symbols`]: the libc symbols the library interposes;
+//! - [`vms`]: what the video server makes of a mount table.
 
 pub mod device;
 pub mod escape;
@@ -25,3 +26,4 @@ pub mod rules;
 pub mod settings;
 pub mod symbols;
 pub mod table;
+pub mod vms;

@@ -92,7 +92,8 @@ impl MountMap {
                 Some(magic)
             });
             let outcome = rule
-                .map(|r| r.fake_type.magic())
+                .and_then(|r| r.fake_type.as_ref())
+                .map(|t| t.magic())
                 .filter(|&fake| Some(fake) != real_magic);
             map.by_id.insert(id, map.mounts.len());
             map.mounts.push(Mount {

@@ -3,6 +3,8 @@
 //! ```text
 //! SELECTOR=TYPE[,source=auto|keep|unique|NAME][,unless=TYPE|TYPE...]
 //! SELECTOR: /abs/mount/point | ~REGEX | type:REALTYPE
+//! TYPE:     a known type name, or `keep` (report the real type; only the
+//!           source policy applies)
 //! ```
 //! The first rule that matches a mount wins. `unless=` makes a rule skip
 //! mounts whose real type is already one of the listed types.
@@ -64,7 +66,8 @@ pub struct Rule {
     /// The rule as written, for logs.
     pub text: String,
     pub selector: Selector,
-    pub fake_type: FsType,
+    /// The type to report; `None` (written `keep`) reports the real one.
+    pub fake_type: Option<FsType>,
     pub source: SourcePolicy,
     /// Real types this rule leaves alone.
     pub unless: Vec<Box<[u8]>>,
@@ -255,13 +258,16 @@ fn parse_rule(origin: Origin, raw: &[u8]) -> Result<Rule, ConfigError> {
     let selector = parse_selector(selector_raw).map_err(&fail)?;
     let mut parts = rest.split(|&b| b == b',');
     let type_name = parts.next().unwrap_or_default();
-    let fake_type = FsType::named(type_name).ok_or_else(|| {
-        fail(format!(
-            "unknown type {:?}; known: {}, fuse.<subtype>",
-            String::from_utf8_lossy(type_name),
-            fstype::known_names().collect::<Vec<_>>().join(" ")
-        ))
-    })?;
+    let fake_type = match type_name {
+        KEEP => None,
+        name => Some(FsType::named(name).ok_or_else(|| {
+            fail(format!(
+                "unknown type {:?}; known: {}, fuse.<subtype>, or keep",
+                String::from_utf8_lossy(name),
+                fstype::known_names().collect::<Vec<_>>().join(" ")
+            ))
+        })?),
+    };
     let mut source = None;
     let mut unless = None;
     for option in parts {
@@ -295,6 +301,9 @@ fn parse_rule(origin: Origin, raw: &[u8]) -> Result<Rule, ConfigError> {
         unless: unless.unwrap_or_default(),
     })
 }
+
+/// The TYPE that keeps the real type and applies only the source policy.
+const KEEP: &[u8] = b"keep";
 
 /// Limits on a compiled regex, so a hostile pattern cannot eat memory.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -412,7 +421,11 @@ mod tests {
 
     fn matched<'a>(set: &'a RuleSet, mount_point: &str, real_type: &str) -> Option<&'a str> {
         set.find(mount_point.as_bytes(), real_type.as_bytes())
-            .map(|(_, r)| std::str::from_utf8(r.fake_type.name()).unwrap())
+            .map(|(_, r)| {
+                r.fake_type
+                    .as_ref()
+                    .map_or("keep", |t| std::str::from_utf8(t.name()).unwrap())
+            })
     }
 
     #[test]
@@ -496,6 +509,14 @@ mod tests {
         assert_eq!(matched(&set, "/x", "btrfs"), None);
         let set = parse_env("~/m=ext4,unless=btrfs;~/m=xfs").unwrap();
         assert_eq!(matched(&set, "/m", "btrfs"), Some("xfs"));
+    }
+
+    #[test]
+    fn keep_reports_the_real_type() {
+        let set = parse_env("/media=ext4,unless=ext4|xfs;/media=keep").unwrap();
+        assert_eq!(matched(&set, "/media", "btrfs"), Some("ext4"));
+        assert_eq!(matched(&set, "/media", "xfs"), Some("keep"));
+        assert!(set.rules()[1].fake_type.is_none());
     }
 
     #[test]

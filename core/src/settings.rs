@@ -237,15 +237,8 @@ mod tests {
             .1,
         );
         assert_eq!(s.rules.len(), 3);
-        assert_eq!(
-            s.rules
-                .find(b"/media", b"btrfs")
-                .unwrap()
-                .1
-                .fake_type
-                .name(),
-            b"xfs"
-        );
+        let rule = s.rules.find(b"/media", b"btrfs").unwrap().1;
+        assert_eq!(rule.fake_type.as_ref().unwrap().name(), b"xfs");
     }
 
     #[test]

@@ -195,7 +195,11 @@ pub fn rewrite<'a>(format: Format, text: &'a [u8], rules: &'a RuleSet) -> Rewrit
     let mut changes = Vec::new();
     let mut copied_to = 0;
     for (m, new_source) in matched.iter().zip(new_sources) {
-        let new_type = m.rule.fake_type.name();
+        let new_type = m
+            .rule
+            .fake_type
+            .as_ref()
+            .map_or(m.entry.fstype, |t| t.name());
         let new_source = new_source.as_deref().unwrap_or(m.entry.source);
         if new_type == m.entry.fstype && new_source == m.entry.source {
             continue;
@@ -319,6 +323,21 @@ tmpfs /tmp tmpfs rw,nosuid 0 0
         let out = rewritten(Format::Mounts, UNRAID_MOUNTS, "/media=ext4");
         assert!(out.contains("fakefstype-media /media ext4"), "{out}");
         assert!(out.contains("shfs /archive fuse.shfs"), "{out}");
+    }
+
+    #[test]
+    fn keep_type_still_makes_a_shared_source_unique() {
+        // Two bind mounts of one host disk: ext4 is fine, the device is not.
+        let table = "/dev/sda1 /media ext4 rw 0 0\n/dev/sda1 /archive ext4 rw 0 0\n";
+        let out = rewritten(Format::Mounts, table, "/media=keep;/archive=keep");
+        assert_eq!(
+            out,
+            "fakefstype-media /media ext4 rw 0 0\nfakefstype-archive /archive ext4 rw 0 0\n"
+        );
+        // keep with a unique source is no change at all.
+        let set = rules("/=keep");
+        let r = rewrite(Format::Mounts, UNRAID_MOUNTS.as_bytes(), &set);
+        assert!(matches!(r.text, Cow::Borrowed(_)));
     }
 
     #[test]
