@@ -52,3 +52,12 @@ fn cli_carries_no_hooks() {
         assert!(!defined.contains(hook), "the CLI defines {hook}");
     }
 }
+
+#[test]
+fn cli_dependencies_stay_out_of_the_library() {
+    let bytes = std::fs::read(common::library()).unwrap();
+    for name in ["clap", "serde_json", "similar"] {
+        let found = bytes.windows(name.len()).any(|w| w == name.as_bytes());
+        assert!(!found, "the .so mentions {name}");
+    }
+}

@@ -50,7 +50,7 @@ fn is_root() -> bool {
 /// In CI (and wherever `FAKEFSTYPE_TESTS_STRICT` is set) a missing
 /// prerequisite fails the test; elsewhere the test says loudly that it
 /// skipped.
-fn strict() -> bool {
+pub fn strict() -> bool {
     std::env::var_os("FAKEFSTYPE_TESTS_STRICT").is_some() || std::env::var_os("CI").is_some()
 }
 

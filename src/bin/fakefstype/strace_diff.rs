@@ -64,6 +64,12 @@ fn scrub(call: &str) -> String {
             .to_string();
         s.replace_range(start..=end, &format!("{{f_type={kind}, ...}}"));
     }
+    // The with-run has a few more variables in its environment.
+    if let (Some(start), Some(end)) = (s.find("/* "), s.find(" vars */")) {
+        if start < end {
+            s.replace_range(start..end + 8, "/* … vars */");
+        }
+    }
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -104,24 +110,24 @@ fn scrub(call: &str) -> String {
     out
 }
 
+/// Runs the command under strace. The settings go to the traced command
+/// only (`strace -E`), not into strace itself.
 fn trace(
     command: &[OsString],
     env: &[(&str, OsString)],
-    remove: &[&str],
     output: &Path,
-) -> Result<std::process::ExitStatus, Failure> {
+) -> Result<std::process::Output, Failure> {
     let mut cmd = Command::new("strace");
     cmd.args(["-f", "-qq", "-s", "256", "-e", TRACED, "-o"])
-        .arg(output)
-        .arg("--")
-        .args(command);
-    for var in remove {
-        cmd.env_remove(var);
-    }
+        .arg(output);
+    cmd.env_remove("LD_PRELOAD").env_remove("FAKEFSTYPE_CONFIG");
     for (k, v) in env {
-        cmd.env(k, v);
+        let mut setting = OsString::from(format!("{k}="));
+        setting.push(v);
+        cmd.arg("-E").arg(setting);
     }
-    cmd.status()
+    cmd.arg("--").args(command);
+    cmd.output()
         .map_err(|e| Failure(format!("cannot run strace: {e}")))
 }
 
@@ -168,7 +174,7 @@ pub fn strace_diff(args: &StraceArgs) -> Result<ExitCode, Failure> {
     if let Some(p) = library::preload_without(&lib, preload.as_deref()) {
         env_without.push(("LD_PRELOAD", p));
     }
-    trace(&args.command, &env_without, &["LD_PRELOAD"], &without)?;
+    let plain = trace(&args.command, &env_without, &without)?;
     let rule_text: String = rules
         .set
         .rules()
@@ -185,11 +191,20 @@ pub fn strace_diff(args: &StraceArgs) -> Result<ExitCode, Failure> {
         ("FAKEFSTYPE_LOG", "debug".into()),
         ("FAKEFSTYPE_LOG_FILE", log.clone().into()),
     ];
-    let status = trace(&args.command, &env_with, &["FAKEFSTYPE_CONFIG"], &with)?;
+    let preloaded = trace(&args.command, &env_with, &with)?;
     let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
     let report = side_by_side(&normalize(&read(&without)), &normalize(&read(&with)));
     println!("Rules from {}; traced: {}\n", rules.from, &TRACED[6..]);
     print!("{report}");
+    for (name, run) in [("without", &plain), ("with", &preloaded)] {
+        println!(
+            "\n== the command's output {name} the library (exit status {})",
+            run.status.code().unwrap_or(-1)
+        );
+        print!("{}", String::from_utf8_lossy(&run.stdout));
+        eprint!("{}", String::from_utf8_lossy(&run.stderr));
+    }
+    let status = preloaded.status;
     println!("\n== what the library rewrote (FAKEFSTYPE_LOG=debug)");
     let log_text = read(&log);
     if log_text.is_empty() {
