@@ -7,6 +7,7 @@
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use libc::c_int;
 
@@ -52,11 +53,21 @@ pub enum Detour<T> {
     Fail(T, c_int),
 }
 
+/// `FAKEFSTYPE_TEST_PANIC=1`: every detour panics, so the test suite can
+/// prove on the shipped library that a panic is caught and the call passed
+/// through. Harmless by construction; never useful in production.
+pub static PANIC_FOR_TESTS: AtomicBool = AtomicBool::new(false);
+
 /// Runs a detour under the guard; `None` means "call the real function".
 pub fn run<T>(detour: impl FnOnce() -> Detour<T>) -> Option<T> {
     let guard = Guard::enter()?;
     let saved = errno();
-    let outcome = catch_unwind(AssertUnwindSafe(detour));
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        if PANIC_FOR_TESTS.load(Ordering::Relaxed) {
+            panic!("FAKEFSTYPE_TEST_PANIC is set");
+        }
+        detour()
+    }));
     drop(guard);
     match outcome {
         Ok(Detour::Done(value)) => {
@@ -71,8 +82,8 @@ pub fn run<T>(detour: impl FnOnce() -> Detour<T>) -> Option<T> {
             set_errno(saved);
             None
         }
+        // The panic hook has logged it (once).
         Err(_) => {
-            crate::log::internal_error_once();
             set_errno(saved);
             None
         }

@@ -115,11 +115,21 @@ impl Once {
 
 static INTERNAL_ERROR: Once = Once::new();
 
-pub fn internal_error_once() {
+/// The panic hook: a panic inside a hook is a bug of ours, caught and
+/// passed through; say so once, with where it happened, never per call.
+pub fn internal_error(info: &std::panic::PanicHookInfo<'_>) {
     if INTERNAL_ERROR.first() {
         write(
             LogLevel::Error,
-            format_args!("internal error in a hook; that call was passed through (reported once)"),
+            format_args!(
+                "internal error at {}, the call was passed through (reported once): {}",
+                info.location().map_or("?".to_string(), |l| l.to_string()),
+                info.payload()
+                    .downcast_ref::<&str>()
+                    .copied()
+                    .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
+                    .unwrap_or("panic")
+            ),
         );
     }
 }

@@ -6,7 +6,9 @@
 //! anything, the caller gets the kernel's own fd back (rewound), so `poll`
 //! and every other property of the real file are kept.
 
+use std::cell::Cell;
 use std::ffi::CStr;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use fakefstype_core::settings::Settings;
 use fakefstype_core::table::{self, Format};
@@ -16,6 +18,30 @@ use crate::detour::Detour;
 use crate::log::{log_at, Once};
 use crate::snapshot;
 use crate::sys::{self, Fd};
+
+/// The size of the last table read: the next read's buffer starts that big,
+/// so a 10,000-mount table is not copied through a dozen reallocations.
+static LAST_SIZE: AtomicUsize = AtomicUsize::new(0);
+
+/// Largest read buffer a thread keeps for its next table read.
+const KEPT_BUFFER: usize = 4 << 20;
+
+thread_local! {
+    // Reused across reads, so a big table's pages are faulted in once per
+    // thread, not on every read. Taken out while in use: re-entry is safe.
+    static BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+fn take_buffer() -> Vec<u8> {
+    // After this thread's TLS is torn down: a fresh buffer.
+    BUFFER.try_with(Cell::take).unwrap_or_default()
+}
+
+fn give_back_buffer(buffer: Vec<u8>) {
+    if buffer.capacity() <= KEPT_BUFFER {
+        let _ = BUFFER.try_with(|b| b.set(buffer));
+    }
+}
 
 /// Flags that make an open something other than a plain read of the table.
 const NOT_A_READ: c_int =
@@ -37,12 +63,27 @@ pub fn open_table(
         Ok(fd) => fd,
         Err(e) => return Detour::Fail(-1, e),
     };
-    let Ok(text) = sys::read_to_end(&real, usize::MAX) else {
+    let buffer = take_buffer();
+    let Ok(text) = sys::read_to_end_into(&real, usize::MAX, LAST_SIZE.load(Relaxed), buffer) else {
         return Detour::Bypass;
     };
-    snapshot::table_was_read(settings, format, &text);
-    let rewrite = table::rewrite(format, &text, &settings.rules);
-    if rewrite.changes.is_empty() {
+    LAST_SIZE.store(text.len(), Relaxed);
+    let served = serve_text(settings, real, path, flags, format, &text);
+    give_back_buffer(text);
+    served
+}
+
+fn serve_text(
+    settings: &Settings,
+    real: Fd,
+    path: &CStr,
+    flags: c_int,
+    format: Format,
+    text: &[u8],
+) -> Detour<c_int> {
+    snapshot::table_was_read(settings, format, text);
+    let rewrite = table::rewrite(format, text, &settings.rules);
+    if rewrite.is_unchanged() {
         // SAFETY: valid fd; seq_file tables regenerate from offset 0.
         if unsafe { libc::lseek(real.raw(), 0, libc::SEEK_SET) } == 0 {
             return Detour::Done(real.into_raw());
@@ -51,7 +92,7 @@ pub fn open_table(
     }
     log_changes(settings, path, &rewrite.changes);
     drop(real);
-    match served_fd(&rewrite.text, flags) {
+    match served_fd(&rewrite.segments(), flags) {
         Ok(fd) => Detour::Done(fd.into_raw()),
         Err(e) => {
             static FAILED: Once = Once::new();
@@ -93,16 +134,16 @@ fn log_changes(settings: &Settings, path: &CStr, changes: &[table::Change]) {
     }
 }
 
-/// An fd holding `content`: a sealed memfd, or (where seccomp refuses
-/// memfd) an unlinked `O_TMPFILE` in /dev/shm or /tmp.
-fn served_fd(content: &[u8], flags: c_int) -> Result<Fd, c_int> {
+/// An fd holding `content` (in pieces): a sealed memfd, or (where seccomp
+/// refuses memfd) an unlinked `O_TMPFILE` in /dev/shm or /tmp.
+fn served_fd(content: &[&[u8]], flags: c_int) -> Result<Fd, c_int> {
     let cloexec = flags & libc::O_CLOEXEC != 0;
     let fd = match memfd(cloexec) {
         Ok(fd) => fd,
         Err(e @ (libc::EMFILE | libc::ENFILE | libc::ENOMEM)) => return Err(e),
         Err(first) => tmpfile(cloexec).map_err(|_| first)?,
     };
-    sys::pwrite_all(&fd, content, 0)?;
+    sys::pwritev_all(&fd, content)?;
     seal(&fd);
     if flags & libc::O_NONBLOCK != 0 {
         // SAFETY: valid fd.

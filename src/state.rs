@@ -8,7 +8,7 @@
 use std::ffi::{CStr, CString};
 use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
 
-use fakefstype_core::process::exe_name;
+use fakefstype_core::process::{exe_name, quick_match};
 use fakefstype_core::settings::{self, Decision, Settings, Variables, CONFIG_LIMIT};
 
 use crate::detour::Guard;
@@ -63,14 +63,49 @@ pub fn initialize() {
     drop(guard);
 }
 
-fn env(name: &CStr) -> Option<Vec<u8>> {
-    // SAFETY: getenv with a valid name; the value is copied at once.
+/// A variable's value, borrowed from the environment: it is read only
+/// while deciding, before anything in this process could change it.
+fn env(name: &CStr) -> Option<&'static [u8]> {
+    // SAFETY: getenv with a valid name.
     let p = unsafe { libc::getenv(name.as_ptr()) };
     // SAFETY: getenv returns a C string or NULL.
-    (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_bytes().to_vec())
+    (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_bytes())
+}
+
+/// The basename of /proc/self/exe, in a stack buffer: no allocation.
+fn with_exe_name<R>(f: impl FnOnce(Option<&[u8]>) -> R) -> R {
+    let mut buf = [0u8; 4096];
+    // SAFETY: buf is writable for its length.
+    let n = unsafe {
+        libc::readlink(
+            c"/proc/self/exe".as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    if n <= 0 || n as usize >= buf.len() {
+        return f(None);
+    }
+    f(Some(exe_name(&buf[..n as usize])))
+}
+
+/// A process a names-only `FAKEFSTYPE_PROCESSES` leaves out is known
+/// before anything is allocated: loading the library into every other
+/// process of a container costs only the load.
+fn quickly_excluded() -> bool {
+    let Some(list) = env(c"FAKEFSTYPE_PROCESSES").filter(|v| !v.trim_ascii().is_empty()) else {
+        return false;
+    };
+    with_exe_name(|name| match name {
+        Some(name) => quick_match(list, name) == Some(false),
+        None => quick_match(list, b"").is_some(),
+    })
 }
 
 fn decide() -> Option<Settings> {
+    if quickly_excluded() {
+        return None;
+    }
     let rules = env(c"FAKEFSTYPE");
     let config = env(c"FAKEFSTYPE_CONFIG");
     let processes = env(c"FAKEFSTYPE_PROCESSES");
@@ -78,19 +113,20 @@ fn decide() -> Option<Settings> {
     let log_file = env(c"FAKEFSTYPE_LOG_FILE");
     let exec_fix = env(c"FAKEFSTYPE_EXEC_FIX");
     let vars = Variables {
-        rules: rules.as_deref(),
-        config: config.as_deref(),
-        processes: processes.as_deref(),
-        log: log.as_deref(),
-        log_file: log_file.as_deref(),
-        exec_fix: exec_fix.as_deref(),
+        rules,
+        config,
+        processes,
+        log,
+        log_file,
+        exec_fix,
     };
-    let own_exe = || sys::readlink(c"/proc/self/exe").map(|p| exe_name(&p).to_vec());
+    let own_exe = || with_exe_name(|name| name.map(<[u8]>::to_vec));
     let (logging, decision) = settings::decide(&vars, own_exe, read_config);
     crate::log::configure(&logging);
-    std::panic::set_hook(Box::new(|info| {
-        log_at!(Error, "internal error: {info}");
-    }));
+    std::panic::set_hook(Box::new(crate::log::internal_error));
+    if env(c"FAKEFSTYPE_TEST_PANIC").is_some_and(|v| v == b"1") {
+        crate::detour::PANIC_FOR_TESTS.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     match decision {
         Decision::Active(settings) => {
             log_at!(

@@ -75,7 +75,19 @@ pub fn openat(dirfd: c_int, path: &CStr, flags: c_int, mode: libc::mode_t) -> Re
 /// Reads to end of file, retrying on `EINTR`. `limit`: fail with `EFBIG`
 /// rather than read more than this many bytes.
 pub fn read_to_end(fd: &Fd, limit: usize) -> Result<Vec<u8>, c_int> {
-    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+    read_to_end_into(fd, limit, 0, Vec::new())
+}
+
+/// As [`read_to_end`], into `buf` (cleared first, its capacity reused),
+/// with room for at least `expected` bytes.
+pub fn read_to_end_into(
+    fd: &Fd,
+    limit: usize,
+    expected: usize,
+    mut buf: Vec<u8>,
+) -> Result<Vec<u8>, c_int> {
+    buf.clear();
+    buf.reserve(expected.saturating_add(expected / 4).max(64 * 1024));
     loop {
         if buf.len() == buf.capacity() {
             buf.reserve(buf.capacity());
@@ -104,20 +116,50 @@ pub fn read_to_end(fd: &Fd, limit: usize) -> Result<Vec<u8>, c_int> {
     }
 }
 
-/// Writes all of `data` at `offset`, retrying short writes and `EINTR`.
-pub fn pwrite_all(fd: &Fd, mut data: &[u8], mut offset: i64) -> Result<(), c_int> {
-    while !data.is_empty() {
-        // SAFETY: data is a valid slice.
-        let n =
-            unsafe { libc::pwrite(fd.raw(), data.as_ptr() as *const c_void, data.len(), offset) };
+/// Writes the pieces one after another from offset 0, with `pwritev`
+/// (at most `IOV_MAX` pieces per call), retrying short writes and `EINTR`.
+pub fn pwritev_all(fd: &Fd, pieces: &[&[u8]]) -> Result<(), c_int> {
+    const IOV_MAX: usize = 1024;
+    let (mut index, mut skip, mut offset) = (0usize, 0usize, 0i64);
+    while index < pieces.len() {
+        let iov: Vec<libc::iovec> = pieces[index..]
+            .iter()
+            .take(IOV_MAX)
+            .enumerate()
+            .map(|(i, p)| {
+                let p = if i == 0 { &p[skip..] } else { p };
+                libc::iovec {
+                    iov_base: p.as_ptr() as *mut c_void,
+                    iov_len: p.len(),
+                }
+            })
+            .collect();
+        // SAFETY: the iovecs point into live slices.
+        let n = unsafe { libc::pwritev(fd.raw(), iov.as_ptr(), iov.len() as c_int, offset) };
         if n < 0 {
             if errno() == libc::EINTR {
                 continue;
             }
             return Err(errno());
         }
-        data = &data[n as usize..];
+        let mut n = n as usize;
         offset += n as i64;
+        // Advance past what was written.
+        while n > 0 && index < pieces.len() {
+            let left = pieces[index].len() - skip;
+            if n >= left {
+                n -= left;
+                index += 1;
+                skip = 0;
+            } else {
+                skip += n;
+                n = 0;
+            }
+        }
+        while index < pieces.len() && pieces[index].len() == skip {
+            index += 1;
+            skip = 0;
+        }
     }
     Ok(())
 }
@@ -231,11 +273,12 @@ pub fn mount_id(dirfd: c_int, path: &CStr, flags: c_int) -> MountId {
     MountId::Id(buf.stx_mnt_id)
 }
 
-/// Seconds on the coarse monotonic clock (vDSO, no system call).
-pub fn monotonic_seconds() -> i64 {
+/// Milliseconds on the coarse monotonic clock (vDSO, no system call; a
+/// few milliseconds of resolution).
+pub fn monotonic_millis() -> i64 {
     // SAFETY: an all-zero timespec is valid; clock_gettime fills it.
     let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
     // SAFETY: valid pointer.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
-    ts.tv_sec as i64
+    ts.tv_sec as i64 * 1000 + ts.tv_nsec as i64 / 1_000_000
 }

@@ -313,3 +313,48 @@ fn threads_and_fork_agree_with_the_single_threaded_answer() {
         refs[2]
     );
 }
+
+/// FAKEFSTYPE_TEST_PANIC makes every detour of the shipped library panic:
+/// the panic is caught (the library links its own unwinder statically),
+/// every call passes through, and one line says so.
+#[test]
+fn panics_are_caught_and_the_call_passed_through() {
+    let views = probe("views", &["-O1"]);
+    let views = views.to_str().unwrap();
+    let args = ["/", "/usr"];
+    let without = run(&[], views, &args, false);
+    let with = run(
+        &[("FAKEFSTYPE", "/=xfs"), ("FAKEFSTYPE_TEST_PANIC", "1")],
+        views,
+        &args,
+        true,
+    );
+    assert_eq!(with.status.code(), without.status.code());
+    let strip_free = |o: &Output| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| !l.starts_with("statvfs"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        strip_free(&with),
+        strip_free(&without),
+        "every view passes through"
+    );
+    let stderr = String::from_utf8_lossy(&with.stderr);
+    let ours: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("fakefstype["))
+        .collect();
+    assert_eq!(ours.len(), 1, "{stderr}");
+    assert!(
+        ours[0].contains("internal error at src/detour.rs"),
+        "{}",
+        ours[0]
+    );
+    assert!(ours[0].contains("passed through (reported once)"));
+    // And the rules really were active: without the panic, / is xfs.
+    let active = run(&[("FAKEFSTYPE", "/=xfs")], views, &args, true);
+    assert!(String::from_utf8_lossy(&active.stdout).contains("fopen /proc/mounts: xfs"));
+}

@@ -8,8 +8,9 @@
 //! decoded, breaking columns) and of `:` (which `df` takes for a remote
 //! `host:path`).
 
-use std::borrow::Cow;
 use std::collections::HashSet;
+
+use crate::fasthash::FastHash;
 
 const PREFIX: &[u8] = b"fakefstype";
 
@@ -35,15 +36,36 @@ pub fn derived_name(mount_point: &[u8]) -> Vec<u8> {
 /// Hands out derived names that collide neither with any source already in
 /// the table nor with each other.
 pub struct UniqueNames<'a> {
-    taken: HashSet<Cow<'a, [u8]>>,
+    /// The raw (escaped) sources of every mount in the table.
+    existing: &'a [&'a [u8]],
+    /// Built only when many names are asked for; a few are checked by scan.
+    index: Option<HashSet<&'a [u8], FastHash>>,
+    given: HashSet<Vec<u8>, FastHash>,
 }
 
+/// Names asked for before the sources are indexed instead of scanned.
+const SCAN_LIMIT: usize = 16;
+
 impl<'a> UniqueNames<'a> {
-    /// `existing` are the raw (escaped) sources of every mount in the table.
-    pub fn new(existing: impl Iterator<Item = &'a [u8]>) -> Self {
+    pub fn new(existing: &'a [&'a [u8]]) -> Self {
         UniqueNames {
-            taken: existing.map(Cow::Borrowed).collect(),
+            existing,
+            index: None,
+            given: HashSet::default(),
         }
+    }
+
+    fn taken(&mut self, name: &[u8]) -> bool {
+        if self.given.contains(name) {
+            return true;
+        }
+        if self.given.len() < SCAN_LIMIT {
+            return self.existing.contains(&name);
+        }
+        let existing = self.existing;
+        self.index
+            .get_or_insert_with(|| existing.iter().copied().collect())
+            .contains(name)
     }
 
     /// The name for a decoded mount point; a repeat (an over-mounted mount
@@ -53,12 +75,12 @@ impl<'a> UniqueNames<'a> {
         let base = derived_name(mount_point);
         let mut candidate = base.clone();
         let mut n = 2u64;
-        while self.taken.contains(&candidate[..]) {
+        while self.taken(&candidate) {
             candidate = base.clone();
             candidate.extend_from_slice(format!("-{n}").as_bytes());
             n += 1;
         }
-        self.taken.insert(Cow::Owned(candidate.clone()));
+        self.given.insert(candidate.clone());
         candidate
     }
 }
@@ -83,7 +105,7 @@ mod tests {
     #[test]
     fn names_are_unique() {
         let existing: Vec<&[u8]> = vec![b"shfs", b"fakefstype-media"];
-        let mut names = UniqueNames::new(existing.into_iter());
+        let mut names = UniqueNames::new(&existing);
         assert_eq!(names.for_mount_point(b"/media"), b"fakefstype-media-2");
         assert_eq!(names.for_mount_point(b"/media"), b"fakefstype-media-3");
         assert_eq!(names.for_mount_point(b"/my share"), b"fakefstype-my_share");
@@ -97,6 +119,18 @@ mod tests {
     }
 
     #[test]
+    fn many_names_stay_unique_once_indexed() {
+        let existing: Vec<&[u8]> = vec![b"fakefstype-m-40"];
+        let mut names = UniqueNames::new(&existing);
+        let mut all = HashSet::new();
+        for i in 0..100 {
+            let name = names.for_mount_point(format!("/m/{}", i % 50).as_bytes());
+            assert_ne!(name, b"fakefstype-m-40");
+            assert!(all.insert(name));
+        }
+    }
+
+    #[test]
     fn names_never_contain_a_colon_or_whitespace() {
         for mp in [
             &b"/x:y"[..],
@@ -105,7 +139,7 @@ mod tests {
             b"/a:b:c/d",
             b"/back\\slash",
         ] {
-            let mut names = UniqueNames::new(std::iter::empty());
+            let mut names = UniqueNames::new(&[]);
             let name = names.for_mount_point(mp);
             assert!(!name.iter().any(|b| b" \t\n:\\".contains(b)), "{name:?}");
             assert_eq!(&*escape::encode(&name), &name[..], "needs no escaping");

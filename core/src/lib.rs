@@ -18,6 +18,7 @@
 pub mod device;
 pub mod escape;
 pub mod execfix;
+mod fasthash;
 pub mod fstype;
 pub mod mountmap;
 pub mod process;

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use crate::escape;
+use crate::fasthash::FastHash;
 use crate::fstype::magic_of;
 use crate::rules::RuleSet;
 use crate::table::{self, Format};
@@ -38,8 +39,17 @@ pub struct Mount {
 enum Group {
     /// Every mount with this magic gets this answer.
     Uniform(Option<u32>),
-    /// Mount indexes whose answers differ.
-    Mixed(Vec<usize>),
+    /// Answers differ; by fsid where the fsid tells (O(1) per lookup, so a
+    /// group of 10,000 tmpfs mounts costs what a group of two does).
+    Mixed(HashMap<[i32; 2], ByFsid, FastHash>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ByFsid {
+    /// Every mount with this fsid gets this answer.
+    Agreed(Option<u32>),
+    /// Mounts of one filesystem (same fsid) with different answers.
+    Conflict,
 }
 
 /// The answer from magic and fsid alone.
@@ -54,8 +64,8 @@ pub enum Verdict {
 #[derive(Debug, Default)]
 pub struct MountMap {
     mounts: Vec<Mount>,
-    by_id: HashMap<u32, usize>,
-    groups: HashMap<u32, Group>,
+    by_id: HashMap<u32, usize, FastHash>,
+    groups: HashMap<u32, Group, FastHash>,
 }
 
 impl MountMap {
@@ -76,16 +86,29 @@ impl MountMap {
             probe(mount_point)
         };
         let mut map = MountMap::default();
+        let lines = memchr::memchr_iter(b'\n', mountinfo).count() + 1;
+        map.mounts.reserve(lines);
+        map.by_id.reserve(lines);
+        // Consecutive mounts mostly share a type: look the magic up once.
+        let mut last_magic: Option<(Vec<u8>, Option<u32>)> = None;
         for (_, line) in table::lines(mountinfo) {
             let Some(entry) = table::parse_line(Format::MountInfo, line) else {
                 continue;
             };
-            let Some(id) = entry.mount_id else { continue };
+            let Some(id) = entry.mount_id() else { continue };
             let mount_point: Box<[u8]> = entry.mount_point_path().into();
             let real_type = escape::decode(entry.fstype);
             let rule = rules.find(&mount_point, &real_type).map(|(_, r)| r);
             let mut fsid = None;
-            let real_magic = magic_of(&real_type).or_else(|| {
+            let known = match &last_magic {
+                Some((name, magic)) if **name == *real_type => *magic,
+                _ => {
+                    let magic = magic_of(&real_type);
+                    last_magic = Some((real_type.to_vec(), magic));
+                    magic
+                }
+            };
+            let real_magic = known.or_else(|| {
                 rule?;
                 let (magic, id) = probe(&mount_point)?;
                 fsid = Some(id);
@@ -120,13 +143,27 @@ impl MountMap {
             let group = if indexes.iter().all(|&i| self.mounts[i].outcome == first) {
                 Group::Uniform(first)
             } else {
+                let mut by_fsid: HashMap<[i32; 2], ByFsid, FastHash> = HashMap::default();
                 for &i in &indexes {
                     let m = &mut self.mounts[i];
                     if m.fsid.is_none() {
                         m.fsid = probe(&m.mount_point).map(|(_, fsid)| fsid);
                     }
+                    // FUSE and some others report fsid 0: it tells nothing.
+                    let Some(fsid) = m.fsid.filter(|f| *f != [0, 0]) else {
+                        continue;
+                    };
+                    let outcome = m.outcome;
+                    by_fsid
+                        .entry(fsid)
+                        .and_modify(|a| {
+                            if *a != ByFsid::Agreed(outcome) {
+                                *a = ByFsid::Conflict;
+                            }
+                        })
+                        .or_insert(ByFsid::Agreed(outcome));
                 }
-                Group::Mixed(indexes)
+                Group::Mixed(by_fsid)
             };
             self.groups.insert(magic, group);
         }
@@ -152,24 +189,12 @@ impl MountMap {
         match self.groups.get(&f_type) {
             None => Verdict::Decided(None),
             Some(Group::Uniform(outcome)) => Verdict::Decided(*outcome),
-            Some(Group::Mixed(indexes)) => {
-                // FUSE and some others report fsid 0: it tells nothing.
-                if fsid == [0, 0] {
-                    return Verdict::NeedMount;
-                }
-                let mut hits = indexes
-                    .iter()
-                    .map(|&i| &self.mounts[i])
-                    .filter(|m| m.fsid == Some(fsid));
-                let Some(first) = hits.next() else {
-                    return Verdict::NeedMount;
-                };
-                if hits.all(|m| m.outcome == first.outcome) {
-                    Verdict::Decided(first.outcome)
-                } else {
-                    Verdict::NeedMount
-                }
-            }
+            Some(Group::Mixed(by_fsid)) => match by_fsid.get(&fsid) {
+                Some(ByFsid::Agreed(outcome)) if fsid != [0, 0] => Verdict::Decided(*outcome),
+                // Unknown fsid (a nested subvolume, a mount the budget did
+                // not probe), fsid 0, or one filesystem mounted twice.
+                _ => Verdict::NeedMount,
+            },
         }
     }
 

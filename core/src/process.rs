@@ -56,6 +56,21 @@ impl ProcessFilter {
     }
 }
 
+/// Whether `exe_name` is affected, decided without allocating when the
+/// list holds only plain names (the common case, and the case of every
+/// process a container starts that is not the server). `None`: the list
+/// has regexes or mistakes, so parse it with [`ProcessFilter::parse`].
+pub fn quick_match(list: &[u8], exe_name: &[u8]) -> Option<bool> {
+    let mut found = false;
+    for entry in list.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
+        if entry.starts_with(b"~") || entry.contains(&b'/') {
+            return None;
+        }
+        found |= entry == exe_name && !entry.is_empty();
+    }
+    Some(found)
+}
+
 /// The basename of an executable path such as `/proc/self/exe`'s target;
 /// the kernel appends ` (deleted)` when the file was replaced.
 pub fn exe_name(exe_path: &[u8]) -> &[u8] {
@@ -92,6 +107,22 @@ mod tests {
         assert!(e.problem.contains("bad regex"), "{e}");
         let e = ProcessFilter::parse(b"/usr/bin/x").unwrap_err();
         assert!(e.problem.contains("basename"));
+    }
+
+    #[test]
+    fn quick_match_agrees_with_the_full_filter() {
+        for (list, exe) in [
+            (&b"mediaserver-bin,root-tool-bin"[..], &b"root-tool-bin"[..]),
+            (b"a, b", b"b"),
+            (b"a", b"bash"),
+            (b"", b"x"),
+            (b" , ", b""),
+        ] {
+            let full = ProcessFilter::parse(list).unwrap().matches(exe);
+            assert_eq!(quick_match(list, exe), Some(full), "{list:?} {exe:?}");
+        }
+        assert_eq!(quick_match(b"a,~^b", b"b"), None);
+        assert_eq!(quick_match(b"/usr/bin/x", b"x"), None);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use std::fmt;
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::escape;
+use crate::fasthash::FastHash;
 use crate::fstype::{self, FsType};
 
 /// Where a rule was written, for error messages and logs.
@@ -101,8 +102,11 @@ impl fmt::Display for ConfigError {
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    by_mount_point: HashMap<Box<[u8]>, Vec<usize>>,
-    by_real_type: HashMap<Box<[u8]>, Vec<usize>>,
+    /// Lengths (mod 256) of the exact mount points: most mount points of a
+    /// table are ruled out without hashing them.
+    mount_point_lengths: [u64; 4],
+    by_mount_point: HashMap<Box<[u8]>, Vec<usize>, FastHash>,
+    by_real_type: HashMap<Box<[u8]>, Vec<usize>, FastHash>,
     patterns: Vec<usize>,
 }
 
@@ -159,6 +163,10 @@ impl RuleSet {
 
     fn push(&mut self, rule: Rule) {
         let index = self.rules.len();
+        if let Selector::MountPoint(p) = &rule.selector {
+            let len = p.len() % 256;
+            self.mount_point_lengths[len / 64] |= 1 << (len % 64);
+        }
         match &rule.selector {
             Selector::MountPoint(p) => self.by_mount_point.entry(p.clone()).or_default(),
             Selector::RealType(t) => self.by_real_type.entry(t.clone()).or_default(),
@@ -189,8 +197,13 @@ impl RuleSet {
                 .copied()
                 .find(|&i| self.rules[i].applies_to_type(real_type))
         };
-        let mut best = first_applicable(self.by_mount_point.get(mount_point));
-        if let Some(i) = first_applicable(self.by_real_type.get(real_type)) {
+        // A mount point of a length no exact rule has is not hashed at all.
+        let len = mount_point.len() % 256;
+        let maybe_exact = self.mount_point_lengths[len / 64] & (1 << (len % 64)) != 0;
+        let exact = maybe_exact.then(|| self.by_mount_point.get(mount_point));
+        let mut best = first_applicable(exact.flatten());
+        let typed = (!self.by_real_type.is_empty()).then(|| self.by_real_type.get(real_type));
+        if let Some(i) = first_applicable(typed.flatten()) {
             best = Some(best.map_or(i, |b| b.min(i)));
         }
         for &i in &self.patterns {

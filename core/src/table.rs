@@ -14,6 +14,7 @@ use std::collections::HashMap;
 
 use crate::device::UniqueNames;
 use crate::escape;
+use crate::fasthash::FastHash;
 use crate::rules::{Rule, RuleSet, SourcePolicy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,9 +31,10 @@ pub struct MountEntry<'a> {
     pub source: &'a [u8],
     pub mount_point: &'a [u8],
     pub fstype: &'a [u8],
-    /// mountinfo only: the mount ID and the `major:minor` of its filesystem.
-    pub mount_id: Option<u32>,
-    pub device: Option<(u32, u32)>,
+    /// mountinfo only: the mount ID and `major:minor` fields, unparsed
+    /// (only the statfs map needs them).
+    id_field: &'a [u8],
+    device_field: &'a [u8],
     source_at: usize,
     fstype_at: usize,
 }
@@ -42,48 +44,77 @@ impl MountEntry<'_> {
     pub fn mount_point_path(&self) -> Cow<'_, [u8]> {
         escape::decode(self.mount_point)
     }
+
+    /// mountinfo only: the mount ID.
+    pub fn mount_id(&self) -> Option<u32> {
+        parse_u32(self.id_field)
+    }
+
+    /// mountinfo only: the `major:minor` of the mount's filesystem.
+    pub fn device(&self) -> Option<(u32, u32)> {
+        let at = memchr::memchr(b':', self.device_field)?;
+        Some((
+            parse_u32(&self.device_field[..at])?,
+            parse_u32(&self.device_field[at + 1..])?,
+        ))
+    }
 }
 
-/// Splits on single spaces, as the kernel writes.
+/// Splits on single spaces, as the kernel writes: (offset, field).
 fn fields(line: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     let mut at = 0;
-    line.split(|&b| b == b' ').map(move |field| {
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
         let start = at;
-        at += field.len() + 1;
-        (start, field)
+        // Fields are short: a plain scan beats a memchr call per field.
+        match line[start..].iter().position(|&b| b == b' ') {
+            Some(len) => {
+                at = start + len + 1;
+                Some((start, &line[start..start + len]))
+            }
+            None => {
+                done = true;
+                Some((start, &line[start..]))
+            }
+        }
     })
 }
 
 fn parse_u32(raw: &[u8]) -> Option<u32> {
-    std::str::from_utf8(raw).ok()?.parse().ok()
-}
-
-fn parse_device(raw: &[u8]) -> Option<(u32, u32)> {
-    let at = raw.iter().position(|&b| b == b':')?;
-    Some((parse_u32(&raw[..at])?, parse_u32(&raw[at + 1..])?))
+    if raw.is_empty() || raw.len() > 10 {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for &d in raw {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + u64::from(d - b'0');
+    }
+    u32::try_from(value).ok()
 }
 
 /// Parses one line (without its newline); `None` for anything that is not
 /// a complete mount line, which is then passed on untouched.
 pub fn parse_line(format: Format, line: &[u8]) -> Option<MountEntry<'_>> {
     let mut it = fields(line);
-    match format {
+    let entry = match format {
         Format::Mounts => {
             let (source_at, source) = it.next()?;
             let (_, mount_point) = it.next()?;
             let (fstype_at, fstype) = it.next()?;
-            if mount_point.is_empty() || fstype.is_empty() {
-                return None;
-            }
-            Some(MountEntry {
+            MountEntry {
                 source,
                 mount_point,
                 fstype,
-                mount_id: None,
-                device: None,
+                id_field: b"",
+                device_field: b"",
                 source_at,
                 fstype_at,
-            })
+            }
         }
         Format::MountInfo => {
             let (_, id) = it.next()?;
@@ -98,20 +129,22 @@ pub fn parse_line(format: Format, line: &[u8]) -> Option<MountEntry<'_>> {
             let (source_at, source) = it.next()?;
             // The super options must follow, or the line was cut short.
             it.next()?;
-            if mount_point.is_empty() || fstype.is_empty() {
-                return None;
-            }
-            Some(MountEntry {
+            parse_u32(id)?;
+            MountEntry {
                 source,
                 mount_point,
                 fstype,
-                mount_id: Some(parse_u32(id)?),
-                device: parse_device(device),
+                id_field: id,
+                device_field: device,
                 source_at,
                 fstype_at,
-            })
+            }
         }
+    };
+    if entry.mount_point.is_empty() || entry.fstype.is_empty() {
+        return None;
     }
+    Some(entry)
 }
 
 /// Lines of a table with their start offsets; the newline is not included.
@@ -123,10 +156,7 @@ pub fn lines(text: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
             return None;
         }
         let start = at;
-        let len = text[start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .unwrap_or(text.len() - start);
+        let len = memchr::memchr(b'\n', &text[start..]).unwrap_or(text.len() - start);
         at = start + len + 1;
         Some((start, &text[start..start + len]))
     })
@@ -147,11 +177,56 @@ pub struct Change {
     pub new_source: Vec<u8>,
 }
 
-/// A rewritten table: borrowed (byte-identical) when nothing changed.
+/// A rewritten table, as the original plus replacements: it can be
+/// written out in pieces (no second copy of a 1 MB table) or as one text.
 #[derive(Debug)]
 pub struct Rewrite<'a> {
-    pub text: Cow<'a, [u8]>,
+    original: &'a [u8],
+    /// Non-overlapping `(start, end, replacement)`, in order.
+    edits: Vec<(usize, usize, Cow<'a, [u8]>)>,
     pub changes: Vec<Change>,
+}
+
+impl<'a> Rewrite<'a> {
+    /// Whether the table is byte-for-byte the original.
+    pub fn is_unchanged(&self) -> bool {
+        self.edits.is_empty()
+    }
+
+    /// The rewritten table as consecutive pieces.
+    pub fn segments(&self) -> Vec<&[u8]> {
+        let mut out = Vec::with_capacity(self.edits.len() * 2 + 1);
+        let mut at = 0;
+        for (start, end, with) in &self.edits {
+            out.push(&self.original[at..*start]);
+            out.push(with);
+            at = *end;
+        }
+        out.push(&self.original[at..]);
+        out.retain(|s| !s.is_empty());
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        let delta: isize = self
+            .edits
+            .iter()
+            .map(|(s, e, w)| w.len() as isize - (e - s) as isize)
+            .sum();
+        (self.original.len() as isize + delta) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The rewritten table as one text; borrowed when unchanged.
+    pub fn text(&self) -> Cow<'a, [u8]> {
+        if self.edits.is_empty() {
+            return Cow::Borrowed(self.original);
+        }
+        Cow::Owned(self.segments().concat())
+    }
 }
 
 struct Matched<'a> {
@@ -164,18 +239,22 @@ struct Matched<'a> {
 
 /// Applies the rules to a whole table.
 pub fn rewrite<'a>(format: Format, text: &'a [u8], rules: &'a RuleSet) -> Rewrite<'a> {
-    let unchanged = |text| Rewrite {
-        text: Cow::Borrowed(text),
+    let unchanged = |original| Rewrite {
+        original,
+        edits: Vec::new(),
         changes: Vec::new(),
     };
     if rules.is_empty() {
         return unchanged(text);
     }
+    // One pass: the matches, and every source (for the duplicate check).
     let mut matched = Vec::new();
+    let mut sources = Vec::new();
     for (line, (line_start, raw)) in lines(text).enumerate() {
         let Some(entry) = parse_line(format, raw) else {
             continue;
         };
+        sources.push(entry.source);
         let real_type = escape::decode(entry.fstype);
         if let Some((rule_index, rule)) = rules.find(&entry.mount_point_path(), &real_type) {
             matched.push(Matched {
@@ -190,33 +269,21 @@ pub fn rewrite<'a>(format: Format, text: &'a [u8], rules: &'a RuleSet) -> Rewrit
     if matched.is_empty() {
         return unchanged(text);
     }
-    let new_sources = choose_sources(format, text, &matched);
-    let mut out = Vec::with_capacity(text.len() + matched.len() * 32);
+    let new_sources = choose_sources(&sources, &matched);
+    let mut edits = Vec::new();
     let mut changes = Vec::new();
-    let mut copied_to = 0;
     for (m, new_source) in matched.iter().zip(new_sources) {
         let new_type = m
             .rule
             .fake_type
             .as_ref()
             .map_or(m.entry.fstype, |t| t.name());
-        let new_source = new_source.as_deref().unwrap_or(m.entry.source);
-        if new_type == m.entry.fstype && new_source == m.entry.source {
+        let new_source: Cow<'a, [u8]> =
+            new_source.map_or(Cow::Borrowed(m.entry.source), Cow::Owned);
+        if new_type == m.entry.fstype && *new_source == *m.entry.source {
             continue;
         }
-        // Replace the two fields in the order they appear on the line.
-        let mut edits = [
-            (m.entry.source_at, m.entry.source.len(), new_source),
-            (m.entry.fstype_at, m.entry.fstype.len(), new_type),
-        ];
-        edits.sort_by_key(|e| e.0);
-        for (at, len, with) in edits {
-            let at = m.line_start + at;
-            out.extend_from_slice(&text[copied_to..at]);
-            out.extend_from_slice(with);
-            copied_to = at + len;
-        }
-        changes.push(Change {
+        let change = Change {
             line: m.line,
             rule: m.rule_index,
             mount_point: m.entry.mount_point.to_vec(),
@@ -224,43 +291,74 @@ pub fn rewrite<'a>(format: Format, text: &'a [u8], rules: &'a RuleSet) -> Rewrit
             new_type: new_type.to_vec(),
             old_source: m.entry.source.to_vec(),
             new_source: new_source.to_vec(),
-        });
+        };
+        // The two fields, in the order they appear on the line.
+        let at = |offset: usize, len: usize| (m.line_start + offset, m.line_start + offset + len);
+        let (source_start, source_end) = at(m.entry.source_at, m.entry.source.len());
+        let (type_start, type_end) = at(m.entry.fstype_at, m.entry.fstype.len());
+        let source_edit = (source_start, source_end, new_source);
+        let type_edit = (type_start, type_end, Cow::Borrowed(new_type));
+        if source_start < type_start {
+            edits.extend([source_edit, type_edit]);
+        } else {
+            edits.extend([type_edit, source_edit]);
+        }
+        changes.push(change);
     }
     if changes.is_empty() {
         return unchanged(text);
     }
-    out.extend_from_slice(&text[copied_to..]);
     Rewrite {
-        text: Cow::Owned(out),
+        original: text,
+        edits,
         changes,
     }
 }
 
+/// Up to this many matched mounts, sharing is checked by scanning the
+/// sources; beyond, with a hash map (a `type:` rule over 10,000 mounts).
+const SCAN_LIMIT: usize = 16;
+
+/// How many mounts of the table have a source.
+enum SourceCounts<'a> {
+    Scan(&'a [&'a [u8]]),
+    Counted(HashMap<&'a [u8], usize, FastHash>),
+}
+
+impl<'a> SourceCounts<'a> {
+    fn new(sources: &'a [&'a [u8]], matched: usize) -> Self {
+        if matched <= SCAN_LIMIT {
+            return SourceCounts::Scan(sources);
+        }
+        let mut count = HashMap::with_capacity_and_hasher(sources.len(), FastHash::default());
+        for s in sources {
+            *count.entry(*s).or_default() += 1;
+        }
+        SourceCounts::Counted(count)
+    }
+
+    fn shared(&self, source: &[u8]) -> bool {
+        match self {
+            SourceCounts::Scan(all) => all.iter().filter(|s| **s == source).nth(1).is_some(),
+            SourceCounts::Counted(count) => count.get(source).copied().unwrap_or(0) > 1,
+        }
+    }
+}
+
 /// The escaped source each matched line gets, `None` to keep its own.
-fn choose_sources<'a>(
-    format: Format,
-    text: &'a [u8],
-    matched: &[Matched<'a>],
-) -> Vec<Option<Vec<u8>>> {
+fn choose_sources<'a>(sources: &'a [&'a [u8]], matched: &[Matched<'a>]) -> Vec<Option<Vec<u8>>> {
     let needs_table = matched
         .iter()
         .any(|m| matches!(m.rule.source, SourcePolicy::Auto | SourcePolicy::Unique));
     if !needs_table {
         return matched.iter().map(|m| fixed_source(m.rule)).collect();
     }
-    let all_sources: Vec<&[u8]> = lines(text)
-        .filter_map(|(_, raw)| parse_line(format, raw))
-        .map(|e| e.source)
-        .collect();
-    let mut count: HashMap<&[u8], usize> = HashMap::new();
-    for s in &all_sources {
-        *count.entry(s).or_default() += 1;
-    }
-    let mut names = UniqueNames::new(all_sources.iter().copied());
+    let counts = SourceCounts::new(sources, matched.len());
+    let mut names = UniqueNames::new(sources);
     matched
         .iter()
         .map(|m| match m.rule.source {
-            SourcePolicy::Auto if count.get(m.entry.source).copied().unwrap_or(0) < 2 => None,
+            SourcePolicy::Auto if !counts.shared(m.entry.source) => None,
             SourcePolicy::Auto | SourcePolicy::Unique => {
                 Some(names.for_mount_point(&m.entry.mount_point_path()))
             }
@@ -288,7 +386,7 @@ mod tests {
     fn rewritten(format: Format, table: &str, rule_text: &str) -> String {
         let set = rules(rule_text);
         let r = rewrite(format, table.as_bytes(), &set);
-        String::from_utf8(r.text.into_owned()).unwrap()
+        String::from_utf8(r.text().into_owned()).unwrap()
     }
 
     const UNRAID_MOUNTS: &str = "\
@@ -337,7 +435,8 @@ tmpfs /tmp tmpfs rw,nosuid 0 0
         // keep with a unique source is no change at all.
         let set = rules("/=keep");
         let r = rewrite(Format::Mounts, UNRAID_MOUNTS.as_bytes(), &set);
-        assert!(matches!(r.text, Cow::Borrowed(_)));
+        assert!(r.is_unchanged());
+        assert!(matches!(r.text(), Cow::Borrowed(_)));
     }
 
     #[test]
@@ -358,12 +457,14 @@ tmpfs /tmp tmpfs rw,nosuid 0 0
     fn no_match_is_borrowed_identity() {
         let set = rules("/nowhere=ext4");
         let r = rewrite(Format::Mounts, UNRAID_MOUNTS.as_bytes(), &set);
-        assert!(matches!(r.text, Cow::Borrowed(_)));
+        assert!(r.is_unchanged());
+        assert!(matches!(r.text(), Cow::Borrowed(_)));
         assert!(r.changes.is_empty());
         // A matched mount that already looks right is no change either.
         let set = rules("/=ext4");
         let r = rewrite(Format::Mounts, UNRAID_MOUNTS.as_bytes(), &set);
-        assert!(matches!(r.text, Cow::Borrowed(_)));
+        assert!(r.is_unchanged());
+        assert!(matches!(r.text(), Cow::Borrowed(_)));
     }
 
     #[test]
@@ -372,7 +473,8 @@ tmpfs /tmp tmpfs rw,nosuid 0 0
         assert_eq!(rewritten(Format::MountInfo, "", "/media=ext4"), "");
         let empty = RuleSet::default();
         let r = rewrite(Format::Mounts, UNRAID_MOUNTS.as_bytes(), &empty);
-        assert!(matches!(r.text, Cow::Borrowed(_)));
+        assert!(r.is_unchanged());
+        assert!(matches!(r.text(), Cow::Borrowed(_)));
     }
 
     const MOUNTINFO: &str = "\
@@ -415,8 +517,8 @@ tmpfs /tmp tmpfs rw,nosuid 0 0
     fn parses_mountinfo_ids_and_devices() {
         let line = MOUNTINFO.lines().nth(3).unwrap().as_bytes();
         let e = parse_line(Format::MountInfo, line).unwrap();
-        assert_eq!(e.mount_id, Some(40));
-        assert_eq!(e.device, Some((0, 52)));
+        assert_eq!(e.mount_id(), Some(40));
+        assert_eq!(e.device(), Some((0, 52)));
         assert_eq!(e.fstype, b"btrfs");
         assert_eq!(e.source, b"/dev/sdb1");
         assert_eq!(&*e.mount_point_path(), b"/mnt/my data");
@@ -438,13 +540,14 @@ tmpfs /tmp tmpfs rw,nosuid 0 0
         let table = "garbage\n\n35 22 0:40 / /media rw - fuse.shfs\n36 22 0:40 / /media rw no-separator here\nshfs /media fuse.shfs rw 0 0";
         let set = rules("/media=ext4");
         let r = rewrite(Format::MountInfo, table.as_bytes(), &set);
-        assert!(matches!(r.text, Cow::Borrowed(_)));
+        assert!(r.is_unchanged());
+        assert!(matches!(r.text(), Cow::Borrowed(_)));
         // In mounts format only the last line parses; it lacks a newline.
         let r = rewrite(Format::Mounts, table.as_bytes(), &set);
         assert!(
-            r.text.ends_with(b"\nshfs /media ext4 rw 0 0"),
+            r.text().ends_with(b"\nshfs /media ext4 rw 0 0"),
             "{:?}",
-            String::from_utf8_lossy(&r.text)
+            String::from_utf8_lossy(&r.text())
         );
     }
 
@@ -464,6 +567,15 @@ tmpfs /tmp tmpfs rw,nosuid 0 0
             out,
             format!("fakefstype-media /media ext4 {long_opts} 0 0\nshfs /b fuse.shfs rw 0 0\n")
         );
+    }
+
+    #[test]
+    fn segments_make_the_same_text() {
+        let set = rules("type:fuse.shfs=ext4");
+        let r = rewrite(Format::Mounts, UNRAID_MOUNTS.as_bytes(), &set);
+        assert_eq!(r.segments().concat(), r.text().into_owned());
+        assert_eq!(r.len(), r.text().len());
+        assert!(r.segments().len() >= 5);
     }
 
     #[test]

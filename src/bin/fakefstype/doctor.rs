@@ -71,7 +71,8 @@ impl Report {
         is_dir: impl Fn(&[u8]) -> bool,
     ) -> Report {
         let rewrite = table::rewrite(Format::MountInfo, mountinfo, rules);
-        let seen_lines: Vec<&[u8]> = table::lines(&rewrite.text).map(|(_, l)| l).collect();
+        let seen_text = rewrite.text();
+        let seen_lines: Vec<&[u8]> = table::lines(&seen_text).map(|(_, l)| l).collect();
         let mut real = Vec::new();
         let mut seen = Vec::new();
         for (i, (_, line)) in table::lines(mountinfo).enumerate() {
