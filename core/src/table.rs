@@ -60,29 +60,6 @@ impl MountEntry<'_> {
     }
 }
 
-/// Splits on single spaces, as the kernel writes: (offset, field).
-fn fields(line: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    let mut at = 0;
-    let mut done = false;
-    std::iter::from_fn(move || {
-        if done {
-            return None;
-        }
-        let start = at;
-        // Fields are short: a plain scan beats a memchr call per field.
-        match line[start..].iter().position(|&b| b == b' ') {
-            Some(len) => {
-                at = start + len + 1;
-                Some((start, &line[start..start + len]))
-            }
-            None => {
-                done = true;
-                Some((start, &line[start..]))
-            }
-        }
-    })
-}
-
 fn parse_u32(raw: &[u8]) -> Option<u32> {
     if raw.is_empty() || raw.len() > 10 {
         return None;
@@ -97,19 +74,66 @@ fn parse_u32(raw: &[u8]) -> Option<u32> {
     u32::try_from(value).ok()
 }
 
+/// The field starting at `at`: its end (the next space, or the line's end).
+fn field_end(line: &[u8], at: usize) -> usize {
+    find_space(&line[at..]).map_or(line.len(), |n| at + n)
+}
+
+/// The first space, eight bytes at a time: fields are 2 to 60 bytes, too
+/// short to amortise a SIMD memchr call, too long for a byte loop.
+fn find_space(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const SPACES: u64 = 0x2020_2020_2020_2020;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in chunks.by_ref() {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ SPACES;
+        // A zero byte in `word` is a space in the chunk.
+        let zero = word.wrapping_sub(ONES) & !word & HIGHS;
+        if zero != 0 {
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b' ')
+        .map(|n| at + n)
+}
+
+/// Where the lone `-` that ends mountinfo's optional fields is, searching
+/// from `at`: the first ` - `. No field can hold one (spaces in paths are
+/// escaped, options have none, optional fields are `tag:value`).
+fn separator(line: &[u8], at: usize) -> Option<usize> {
+    let mut from = at;
+    while let Some(n) = memchr::memchr(b'-', &line[from..]) {
+        let dash = from + n;
+        if dash > 0 && line[dash - 1] == b' ' && line.get(dash + 1) == Some(&b' ') {
+            return Some(dash);
+        }
+        from = dash + 1;
+    }
+    None
+}
+
 /// Parses one line (without its newline); `None` for anything that is not
 /// a complete mount line, which is then passed on untouched.
 pub fn parse_line(format: Format, line: &[u8]) -> Option<MountEntry<'_>> {
-    let mut it = fields(line);
+    // Each field starts after the previous one's space.
+    let next = |at: usize| -> Option<(usize, usize)> {
+        (at <= line.len()).then(|| (at, field_end(line, at)))
+    };
     let entry = match format {
         Format::Mounts => {
-            let (source_at, source) = it.next()?;
-            let (_, mount_point) = it.next()?;
-            let (fstype_at, fstype) = it.next()?;
+            let (source_at, source_end) = next(0)?;
+            let (mp_at, mp_end) = next(source_end + 1)?;
+            let (fstype_at, fstype_end) = next(mp_end + 1)?;
             MountEntry {
-                source,
-                mount_point,
-                fstype,
+                source: &line[source_at..source_end],
+                mount_point: &line[mp_at..mp_end],
+                fstype: &line[fstype_at..fstype_end],
                 id_field: b"",
                 device_field: b"",
                 source_at,
@@ -117,25 +141,31 @@ pub fn parse_line(format: Format, line: &[u8]) -> Option<MountEntry<'_>> {
             }
         }
         Format::MountInfo => {
-            let (_, id) = it.next()?;
-            let (_, _parent) = it.next()?;
-            let (_, device) = it.next()?;
-            let (_, _root) = it.next()?;
-            let (_, mount_point) = it.next()?;
-            let (_, _options) = it.next()?;
-            // Optional fields (shared:N, master:N, ...) up to the lone "-".
-            it.by_ref().find(|&(_, f)| f == b"-")?;
-            let (fstype_at, fstype) = it.next()?;
-            let (source_at, source) = it.next()?;
+            let (id_at, id_end) = next(0)?;
+            let (_, parent_end) = next(id_end + 1)?;
+            let (device_at, device_end) = next(parent_end + 1)?;
+            let (_, root_end) = next(device_end + 1)?;
+            let (mp_at, mp_end) = next(root_end + 1)?;
+            // Options, then optional fields (shared:N, ...), up to " - ".
+            let (_, options_end) = next(mp_end + 1)?;
+            if options_end >= line.len() {
+                return None;
+            }
+            let dash = separator(line, options_end)?;
+            let (fstype_at, fstype_end) = next(dash + 2)?;
+            let (source_at, source_end) = next(fstype_end + 1)?;
             // The super options must follow, or the line was cut short.
-            it.next()?;
+            if source_end >= line.len() {
+                return None;
+            }
+            let id = &line[id_at..id_end];
             parse_u32(id)?;
             MountEntry {
-                source,
-                mount_point,
-                fstype,
+                source: &line[source_at..source_end],
+                mount_point: &line[mp_at..mp_end],
+                fstype: &line[fstype_at..fstype_end],
                 id_field: id,
-                device_field: device,
+                device_field: &line[device_at..device_end],
                 source_at,
                 fstype_at,
             }
@@ -567,6 +597,35 @@ tmpfs /tmp tmpfs rw,nosuid 0 0
             out,
             format!("fakefstype-media /media ext4 {long_opts} 0 0\nshfs /b fuse.shfs rw 0 0\n")
         );
+    }
+
+    #[test]
+    fn find_space_agrees_with_a_byte_scan() {
+        let text: Vec<u8> = (0..200u32)
+            .map(|i| {
+                if i % 37 == 0 || i % 11 == 5 {
+                    b' '
+                } else {
+                    b'a' + (i % 26) as u8
+                }
+            })
+            .collect();
+        for start in 0..text.len() {
+            for end in start..text.len().min(start + 40) {
+                let s = &text[start..end];
+                assert_eq!(
+                    find_space(s),
+                    s.iter().position(|&b| b == b' '),
+                    "{start}..{end}"
+                );
+            }
+        }
+        // Bytes 0x80.. and 0x21 must not look like a space.
+        assert_eq!(
+            find_space(&[0xa0, 0x21, 0x1f, 0x60, 0xff, 0x00, 0x20]),
+            Some(6)
+        );
+        assert_eq!(find_space(b"no-space-here-at-all"), None);
     }
 
     #[test]
