@@ -12,9 +12,9 @@ use std::ffi::CString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const ROUNDS: usize = 9;
+const ROUNDS: usize = 15;
 /// Wall time one worker run aims at.
-const RUN_NANOS: f64 = 120e6;
+const RUN_NANOS: f64 = 80e6;
 const INSIDE: &str = "FAKEFSTYPE_BENCH_NAMESPACE";
 
 struct Bench {

@@ -108,8 +108,14 @@ pub fn probe(name: &str, flags: &[&str]) -> PathBuf {
         format!("{name}-{tag}")
     });
     let source = repo().join("tests/probes").join(format!("{name}.c"));
-    // Compile to a private name and rename: test binaries run in parallel.
-    let tmp = out.with_extension(format!("tmp{}", std::process::id()));
+    // Compile to a private name and rename: tests and test binaries run in
+    // parallel, and may compile the same probe at once.
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let tmp = out.with_extension(format!(
+        "tmp{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
     let status = Command::new("cc")
         .args(flags)
         .arg("-Wall")
