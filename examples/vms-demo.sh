@@ -14,6 +14,8 @@ work=$(mktemp -d /tmp/fakefstype-demo.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cc -O1 -o "$work/vms_probe" "$repo/tests/probes/vms_probe.c"
 
+# The inner script runs in the namespace; its variables are its own.
+# shellcheck disable=SC2016
 unshare -m --propagation private bash "$repo/tests/fixtures/mounts.sh" "$work/root" bash -c '
     R=$FIXTURE_ROOT
     rules="$R/media=ext4;$R/archive=ext4;type:fuse.shfs=ext4"

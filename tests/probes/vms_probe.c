@@ -15,8 +15,13 @@
  *   vms_probe root-tool SOCKET
  *       serve fds of /proc/mounts to anyone connecting to SOCKET, forever
  *
- * The same binary is the stand-in mediaserver-bin and root-tool-bin in the
- * container test, where argv[0] picks the role (see main). */
+ * The same binary is the stand-in mediaserver-bin and root-tool-bin of the
+ * container test, where argv[0] picks the role:
+ *   root-tool-bin    serves /proc/mounts fds on BIN/../var/root-tool.sock
+ *   mediaserver-bin  gets the fd from that socket, scans, writes the report
+ *                    and some state (var/storage.txt, var/ecs.sqlite,
+ *                    $HOME/.config/nx_ini/stand-in.ini), then answers HTTP
+ *                    on port 7001 until killed, like the server does. */
 
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <netinet/in.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -178,6 +184,7 @@ static int root_tool(const char *socket_path)
         }
         close(c);
     }
+    return 0;
 }
 
 static void decode(char *s)
@@ -200,7 +207,7 @@ struct mount {
     int duplicate;
 };
 
-static int scan(int fd, int vms)
+static int scan(int fd, int vms, FILE *out)
 {
     size_t cap = 1 << 16, len = 0;
     char *text = malloc(cap + 1);
@@ -242,20 +249,20 @@ static int scan(int fd, int vms)
     }
     for (size_t i = 0; i < count; i++) {
         if (m[i].duplicate) {
-            printf("duplicate %s %s %s\n", m[i].path, m[i].type, m[i].device);
+            fprintf(out, "duplicate %s %s %s\n", m[i].path, m[i].type, m[i].device);
             continue;
         }
         const char *class = classify(m[i].type, vms);
         if (strcmp(class, "local") != 0 && strcmp(class, "network") != 0) {
-            printf("refused %s %s %s %s\n", class, m[i].path, m[i].type, m[i].device);
+            fprintf(out, "refused %s %s %s %s\n", class, m[i].path, m[i].type, m[i].device);
             continue;
         }
         struct statvfs sv;
         if (statvfs(m[i].path, &sv) != 0) {
-            printf("refused nospace %s %s %s\n", m[i].path, m[i].type, m[i].device);
+            fprintf(out, "refused nospace %s %s %s\n", m[i].path, m[i].type, m[i].device);
             continue;
         }
-        printf("storage %s %s %s %s total=%llu free=%llu\n", class, m[i].path, m[i].type,
+        fprintf(out, "storage %s %s %s %s total=%llu free=%llu\n", class, m[i].path, m[i].type,
                m[i].device, (unsigned long long)sv.f_blocks * sv.f_frsize,
                (unsigned long long)sv.f_bavail * sv.f_bsize);
     }
@@ -264,10 +271,88 @@ static int scan(int fd, int vms)
     return 0;
 }
 
+/* BIN/../var/NAME for the stand-in roles; BIN is where the binary is. */
+static void var_path(char *out, size_t size, const char *name)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n < 0)
+        die("readlink /proc/self/exe");
+    self[n] = 0;
+    *strrchr(self, '/') = 0;
+    snprintf(out, size, "%s/../var/%s", self, name);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        die(path);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Answers every HTTP request on the port, as the server's API would. */
+static int serve_http(int port)
+{
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                               .sin_addr.s_addr = htonl(INADDR_ANY)};
+    if (bind(s, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(s, 16) != 0)
+        die("listen on the server port");
+    signal(SIGPIPE, SIG_IGN);
+    for (;;) {
+        int c = accept(s, NULL, NULL);
+        if (c < 0)
+            continue;
+        char req[1024];
+        if (read(c, req, sizeof req) > 0) {
+            const char *reply = "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"reply\":\"stand-in\"}\n";
+            if (write(c, reply, strlen(reply)) < 0)
+                perror("write");
+        }
+        close(c);
+    }
+    return 0;
+}
+
+static int stand_in_server(void)
+{
+    char sock[4096], report[4096], db[4096], ini[4096];
+    var_path(sock, sizeof sock, "root-tool.sock");
+    var_path(report, sizeof report, "storage.txt");
+    var_path(db, sizeof db, "ecs.sqlite");
+    const char *home = getenv("HOME");
+    snprintf(ini, sizeof ini, "%s/.config/nx_ini", home ? home : "/nonexistent");
+    mkdir(ini, 0755);
+    strncat(ini, "/stand-in.ini", sizeof ini - strlen(ini) - 1);
+
+    int fd = mounts_from_root_tool(sock);
+    FILE *out = fopen(report, "w");
+    if (!out)
+        die(report);
+    fprintf(out, "running as uid %d gid %d\n", (int)getuid(), (int)getgid());
+    scan(fd, 5, out);
+    fclose(out);
+    write_file(db, "stand-in database\n");
+    write_file(ini, "[stand-in]\nwritten=1\n");
+    fprintf(stderr, "mediaserver-bin (stand-in): storage report in %s\n", report);
+    return serve_http(7001);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    if (strcmp(name, "root-tool-bin") == 0) {
+        char sock[4096];
+        var_path(sock, sizeof sock, "root-tool.sock");
+        return root_tool(sock);
+    }
+    if (strcmp(name, "mediaserver-bin") == 0)
+        return stand_in_server();
     if (argc >= 2 && strcmp(argv[1], "helper") == 0 && argc == 3) {
         int sock = atoi(argv[2]);
         int fd = open_mounts();
@@ -292,7 +377,7 @@ int main(int argc, char **argv)
             fd = mounts_from_exec_helper("/proc/self/exe");
         else
             fd = mounts_from_root_tool(root_tool_arg);
-        return scan(fd, vms);
+        return scan(fd, vms, stdout);
     }
     fprintf(stderr, "usage: %s scan [--vms 4|5] [--root-tool exec|SOCKET] | helper FD | root-tool SOCKET\n",
             name);
