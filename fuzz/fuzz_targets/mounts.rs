@@ -1,0 +1,11 @@
+#![no_main]
+//! Arbitrary bytes as a mounts table: the rewrite never panics and keeps
+//! every line it does not change byte for byte.
+use libfuzzer_sys::fuzz_target;
+
+#[path = "table.rs"]
+mod table;
+
+fuzz_target!(|data: &[u8]| {
+    table::check(fakefstype_core::table::Format::Mounts, data);
+});
