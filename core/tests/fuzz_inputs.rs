@@ -10,7 +10,9 @@ use fakefstype_core::rules::{RuleSet, RuleText};
 use fakefstype_core::table::Format;
 
 fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-inputs").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz-inputs")
+        .join(target);
     let mut all: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| {
@@ -40,7 +42,13 @@ fn mountinfo_inputs() {
 #[test]
 fn rules_inputs() {
     for (name, data) in inputs("rules") {
-        for text in [RuleText::Env(&data), RuleText::File { path: "f", content: &data }] {
+        for text in [
+            RuleText::Env(&data),
+            RuleText::File {
+                path: "f",
+                content: &data,
+            },
+        ] {
             if let Err(errors) = RuleSet::parse(&[text]) {
                 for e in errors {
                     assert!(!e.to_string().contains('\n'), "{name}: {e}");

@@ -37,7 +37,15 @@ fn mount_point() -> impl Strategy<Value = Vec<u8>> {
     })
 }
 
-const TYPES: &[&str] = &["ext4", "btrfs", "fuse.shfs", "tmpfs", "xfs", "zfs", "fuse.grpcfuse"];
+const TYPES: &[&str] = &[
+    "ext4",
+    "btrfs",
+    "fuse.shfs",
+    "tmpfs",
+    "xfs",
+    "zfs",
+    "fuse.grpcfuse",
+];
 const SOURCES: &[&str] = &["shfs", "/dev/sda1", "tmpfs", "none", "/dev/sdb2", "pool/ds"];
 const OPTIONAL: &[&str] = &["shared:1", "master:7", "propagate_from:2", "unbindable"];
 
@@ -57,7 +65,12 @@ fn mounts() -> impl Strategy<Value = Vec<Mount>> {
             prop::sample::select(SOURCES),
             prop::collection::vec(prop::sample::select(OPTIONAL), 0..4),
         )
-            .prop_map(|(mount_point, fstype, source, optional)| Mount { mount_point, fstype, source, optional }),
+            .prop_map(|(mount_point, fstype, source, optional)| Mount {
+                mount_point,
+                fstype,
+                source,
+                optional,
+            }),
         0..40,
     )
 }

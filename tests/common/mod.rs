@@ -161,6 +161,32 @@ impl Run {
 /// mounts, and the tmpfs at the path with a space. `$R/ram` stays as is.
 pub const RULES: &str = "$R/media=ext4;$R/archive=ext4;type:fuse.shfs=ext4;$R/my share=xfs";
 
+/// Runs `script` (bash) in a private mount namespace of its own (no
+/// fixture mounts). The script sees `$OUT` and `$LIB`.
+pub fn in_namespace(name: &str, script: &str, env: &[(&str, &Path)]) -> Run {
+    let dir = scratch(name);
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut cmd = Command::new("unshare");
+    cmd.args(["-m", "--propagation", "private", "bash", "-c"])
+        .arg(format!("set -euo pipefail\n{script}"))
+        .env("OUT", &out)
+        .env("WORK", &dir)
+        .env("LIB", library())
+        .env_remove("LD_PRELOAD");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let output = cmd.output().expect("unshare runs");
+    let run = Run { out, output };
+    assert!(
+        run.output.status.success(),
+        "namespace script failed\n{}",
+        run.log()
+    );
+    run
+}
+
 /// Runs `script` (bash) in a private mount namespace holding the fixture
 /// mounts. The script sees `$R` (fixture root), `$OUT` (a directory that
 /// outlives the namespace), `$LIB` (the library) and `$RULES`.
