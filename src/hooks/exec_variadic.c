@@ -26,46 +26,37 @@
         va_end(ap);                                              \
     } while (0)
 
+/* Declares `argv` and fills it from `arg` and the variadic list up to and
+ * including its NULL; leaves `ap` positioned after the NULL (execle's envp
+ * follows it). */
+#define COLLECT_ARGV(arg, ap)                          \
+    ptrdiff_t argc;                                    \
+    COUNT_ARGS(arg, argc);                             \
+    const char *argv[argc + 1];                        \
+    va_list ap;                                        \
+    va_start(ap, arg);                                 \
+    argv[0] = arg;                                     \
+    for (ptrdiff_t i = 1; i <= argc; i++)              \
+        argv[i] = va_arg(ap, const char *)
+
 HIDDEN int fakefstype_execl(const char *path, const char *arg, ...)
 {
-    ptrdiff_t argc;
-    COUNT_ARGS(arg, argc);
-    const char *argv[argc + 1];
-    va_list ap;
-    va_start(ap, arg);
-    argv[0] = arg;
-    for (ptrdiff_t i = 1; i <= argc; i++)
-        argv[i] = va_arg(ap, const char *);
+    COLLECT_ARGV(arg, ap);
     va_end(ap);
     return execv(path, (char *const *)argv);
 }
 
 HIDDEN int fakefstype_execlp(const char *file, const char *arg, ...)
 {
-    ptrdiff_t argc;
-    COUNT_ARGS(arg, argc);
-    const char *argv[argc + 1];
-    va_list ap;
-    va_start(ap, arg);
-    argv[0] = arg;
-    for (ptrdiff_t i = 1; i <= argc; i++)
-        argv[i] = va_arg(ap, const char *);
+    COLLECT_ARGV(arg, ap);
     va_end(ap);
     return execvp(file, (char *const *)argv);
 }
 
 HIDDEN int fakefstype_execle(const char *path, const char *arg, ...)
 {
-    ptrdiff_t argc;
-    COUNT_ARGS(arg, argc);
-    const char *argv[argc + 1];
-    char *const *envp;
-    va_list ap;
-    va_start(ap, arg);
-    argv[0] = arg;
-    for (ptrdiff_t i = 1; i <= argc; i++)
-        argv[i] = va_arg(ap, const char *);
-    envp = va_arg(ap, char *const *);
+    COLLECT_ARGV(arg, ap);
+    char *const *envp = va_arg(ap, char *const *);
     va_end(ap);
     return execve(path, (char *const *)argv, envp);
 }

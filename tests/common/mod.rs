@@ -161,24 +161,36 @@ impl Run {
 /// mounts, and the tmpfs at the path with a space. `$R/ram` stays as is.
 pub const RULES: &str = "$R/media=ext4;$R/archive=ext4;type:fuse.shfs=ext4;$R/my share=xfs";
 
-/// Runs `script` (bash) in a private mount namespace of its own (no
-/// fixture mounts). The script sees `$OUT` and `$LIB`.
-pub fn in_namespace(name: &str, script: &str, env: &[(&str, &Path)]) -> Run {
-    let dir = scratch(name);
+/// Runs `args` under `unshare -m` (a private mount namespace: every mount
+/// made there vanishes with it), with `$OUT` (a directory that outlives the
+/// namespace), `$WORK` (its parent) and `$LIB` (the library).
+fn unshared(dir: &Path, args: &[&std::ffi::OsStr], env: &[(&str, &Path)]) -> Run {
     let out = dir.join("out");
     std::fs::create_dir_all(&out).unwrap();
     let mut cmd = Command::new("unshare");
-    cmd.args(["-m", "--propagation", "private", "bash", "-c"])
-        .arg(format!("set -euo pipefail\n{script}"))
+    cmd.args(["-m", "--propagation", "private"])
+        .args(args)
         .env("OUT", &out)
-        .env("WORK", &dir)
+        .env("WORK", dir)
         .env("LIB", library())
         .env_remove("LD_PRELOAD");
     for (k, v) in env {
         cmd.env(k, v);
     }
     let output = cmd.output().expect("unshare runs");
-    let run = Run { out, output };
+    Run { out, output }
+}
+
+/// Runs `script` (bash) in a private mount namespace of its own (no
+/// fixture mounts).
+pub fn in_namespace(name: &str, script: &str, env: &[(&str, &Path)]) -> Run {
+    let dir = scratch(name);
+    let script = format!("set -euo pipefail\n{script}");
+    let run = unshared(
+        &dir,
+        &["bash".as_ref(), "-c".as_ref(), script.as_ref()],
+        env,
+    );
     assert!(
         run.output.status.success(),
         "namespace script failed\n{}",
@@ -188,28 +200,21 @@ pub fn in_namespace(name: &str, script: &str, env: &[(&str, &Path)]) -> Run {
 }
 
 /// Runs `script` (bash) in a private mount namespace holding the fixture
-/// mounts. The script sees `$R` (fixture root), `$OUT` (a directory that
-/// outlives the namespace), `$LIB` (the library) and `$RULES`.
+/// mounts. The script also sees `$R` (fixture root) and `$RULES`.
 pub fn in_mounts(name: &str, script: &str, env: &[(&str, &Path)]) -> Run {
     let dir = scratch(name);
     let root = dir.join("root");
-    let out = dir.join("out");
-    std::fs::create_dir_all(&out).unwrap();
-    let preamble = format!("set -euo pipefail\nR=$FIXTURE_ROOT\nRULES=\"{RULES}\"\n");
-    let mut cmd = Command::new("unshare");
-    cmd.args(["-m", "--propagation", "private", "bash"])
-        .arg(repo().join("tests/fixtures/mounts.sh"))
-        .arg(&root)
-        .args(["bash", "-c"])
-        .arg(format!("{preamble}{script}"))
-        .env("OUT", &out)
-        .env("LIB", library())
-        .env_remove("LD_PRELOAD");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let output = cmd.output().expect("unshare runs");
-    let run = Run { out, output };
+    let fixture = repo().join("tests/fixtures/mounts.sh");
+    let script = format!("set -euo pipefail\nR=$FIXTURE_ROOT\nRULES=\"{RULES}\"\n{script}");
+    let args = [
+        "bash".as_ref(),
+        fixture.as_os_str(),
+        root.as_os_str(),
+        "bash".as_ref(),
+        "-c".as_ref(),
+        script.as_ref(),
+    ];
+    let run = unshared(&dir, &args, env);
     let _ = std::fs::remove_dir_all(&root);
     assert!(
         run.output.status.success(),

@@ -20,6 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 static const char *mountpoint, *inside;
 static long calls_per_thread;
 static atomic_long mismatches, calls_done;
@@ -29,27 +31,6 @@ struct answer {
     unsigned long magic, fmagic;
 };
 static struct answer reference;
-
-static int count_fds(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    for (struct dirent *e; (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n - 1; /* the DIR's own fd */
-}
-
-static long rss_kb(void)
-{
-    FILE *f = fopen("/proc/self/statm", "r");
-    long pages = 0, resident = 0;
-    if (f && fscanf(f, "%ld %ld", &pages, &resident) != 2)
-        resident = 0;
-    if (f)
-        fclose(f);
-    return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
 
 /* Type and source of MOUNTPOINT in mountinfo, read with open+read. */
 static void from_table(char *type, char *source)

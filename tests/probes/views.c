@@ -21,26 +21,13 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 static const char *target;
 
 /* Flags the compiler cannot see as constant, so _FORTIFY_SOURCE builds
  * call __open_2 / __openat_2 rather than open / openat. */
 static volatile int rdonly = O_RDONLY;
-
-static void decode(char *s)
-{
-    char *out = s;
-    for (char *in = s; *in; in++) {
-        if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' && in[2] <= '7' &&
-            in[3] >= '0' && in[3] <= '7') {
-            *out++ = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
-            in += 3;
-        } else {
-            *out++ = *in;
-        }
-    }
-    *out = 0;
-}
 
 /* Finds the target's line in a mounts or mountinfo text and prints it. */
 static void report(const char *how, char *text)

@@ -38,6 +38,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 static const char *LOCAL_4[] = {"rootfs", "ext2",     "ext3",    "ext4",       "exfat", "vfat",
                                 "ecryptfs", "fuseblk", "fuse", "fusectl", "xfs", "fuse.osxfs", NULL};
 static const char *LOCAL_5[] = {"apfs", "ffs", "hfs", "ufs", "zfs", NULL};
@@ -185,21 +187,6 @@ static int root_tool(const char *socket_path)
         close(c);
     }
     return 0;
-}
-
-static void decode(char *s)
-{
-    char *out = s;
-    for (char *in = s; *in; in++) {
-        if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' && in[2] <= '7' &&
-            in[3] >= '0' && in[3] <= '7') {
-            *out++ = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
-            in += 3;
-        } else {
-            *out++ = *in;
-        }
-    }
-    *out = 0;
 }
 
 struct mount {

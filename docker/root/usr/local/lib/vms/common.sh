@@ -59,10 +59,10 @@ group_gid() {
     awk -F: -v name="$1" '$1 == name { print $3; exit }' "${VMS_ROOT}/etc/group"
 }
 
-# The root tool, if this version has one.
-root_tool() {
+# The first of its arguments that is an executable file.
+first_executable() {
     local candidate
-    for candidate in "${VMS_DIR}/bin/root-tool-bin" "${VMS_DIR}/bin/root-tool"; do
+    for candidate in "$@"; do
         if [[ -x ${candidate} ]]; then
             echo "${candidate}"
             return 0
@@ -71,15 +71,13 @@ root_tool() {
     return 1
 }
 
+# The root tool, if this version has one.
+root_tool() {
+    first_executable "${VMS_DIR}/bin/root-tool-bin" "${VMS_DIR}/bin/root-tool"
+}
+
 # The server binary by absolute path; the 4.x launcher only when there is
 # no mediaserver-bin (fakefstype's exec fix covers a relative start too).
 server_binary() {
-    local candidate
-    for candidate in "${VMS_DIR}/bin/mediaserver-bin" "${VMS_DIR}/bin/mediaserver"; do
-        if [[ -x ${candidate} ]]; then
-            echo "${candidate}"
-            return 0
-        fi
-    done
-    return 1
+    first_executable "${VMS_DIR}/bin/mediaserver-bin" "${VMS_DIR}/bin/mediaserver"
 }
