@@ -376,3 +376,85 @@ PY
     assert_eq!(lines[1], "statfs 0x58465342 within 2s");
     assert_eq!(lines[2], "table xfs");
 }
+
+/// Qt's QStorageInfo, what Qt applications list storage with.
+fn qt_probe() -> Option<std::path::PathBuf> {
+    let flags = std::process::Command::new("pkg-config")
+        .args(["--cflags", "--libs", "Qt5Core"])
+        .output()
+        .ok()?;
+    if !flags.status.success() {
+        return None;
+    }
+    let flags = String::from_utf8(flags.stdout).ok()?;
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("probes/qt_storage");
+    std::fs::create_dir_all(out.parent().unwrap()).ok()?;
+    let status = std::process::Command::new("g++")
+        .args(["-O1", "-fPIC", "-o"])
+        .arg(&out)
+        .arg(common::repo().join("tests/probes/qt_storage.cpp"))
+        .args(flags.split_whitespace())
+        .status()
+        .ok()?;
+    status.success().then_some(out)
+}
+
+#[test]
+fn qt_storage_info_agrees() {
+    if !privileged(
+        "qt_storage_info_agrees",
+        &[FIXTURE_COMMANDS, &["g++", "pkg-config"]].concat(),
+    ) {
+        return;
+    }
+    let Some(qt) = qt_probe() else {
+        assert!(
+            !common::strict(),
+            "Qt5Core (qtbase5-dev) is needed for this test"
+        );
+        eprintln!("SKIPPED qt_storage_info_agrees: no Qt5Core");
+        return;
+    };
+    let run = in_mounts(
+        "qt",
+        r#"
+        echo "$R" > $OUT/root
+        QT_QPA_PLATFORM=offscreen "$QT" "$R" "$R/media/cam1" > $OUT/without
+        FAKEFSTYPE="$RULES" LD_PRELOAD=$LIB QT_QPA_PLATFORM=offscreen "$QT" "$R" "$R/media/cam1" > $OUT/with
+        "#,
+        &[("QT", &qt)],
+    );
+    let root = fixture_root(&run);
+    let parse = |text: String| -> BTreeMap<String, (String, String, String)> {
+        text.lines()
+            .filter(|l| !l.starts_with("inside "))
+            .map(|l| {
+                let f: Vec<&str> = l.rsplitn(4, ' ').collect();
+                (
+                    f[3].to_string(),
+                    (f[2].to_string(), f[1].to_string(), f[0].to_string()),
+                )
+            })
+            .collect()
+    };
+    let with = parse(run.file("with"));
+    let without = parse(run.file("without"));
+    for (mp, want) in rewritten(&root) {
+        let (t, dev, total) = &with[&mp];
+        assert_eq!(t, want, "{mp}: {}", run.file("with"));
+        assert!(dev.starts_with("fakefstype-"), "{mp}: {dev}");
+        assert_eq!(total, &without[&mp].2, "{mp}: size unchanged");
+    }
+    assert_eq!(
+        with[&format!("{root}/ram")],
+        without[&format!("{root}/ram")]
+    );
+    let devices: BTreeSet<&String> = rewritten(&root).keys().map(|mp| &with[mp].1).collect();
+    assert_eq!(devices.len(), 5, "unique devices");
+    assert!(
+        run.file("with")
+            .contains(&format!("inside {root}/media ext4 ")),
+        "{}",
+        run.file("with")
+    );
+}
