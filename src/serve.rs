@@ -81,7 +81,7 @@ fn serve_text(
     format: Format,
     text: &[u8],
 ) -> Detour<c_int> {
-    snapshot::table_was_read(settings, format, text);
+    snapshot::table_was_read();
     let rewrite = table::rewrite(format, text, &settings.rules);
     if rewrite.is_unchanged() {
         // SAFETY: valid fd; seq_file tables regenerate from offset 0.

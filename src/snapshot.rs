@@ -21,7 +21,6 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicPtr, AtomicU32, AtomicUsize
 use fakefstype_core::fstype::magic_of;
 use fakefstype_core::mountmap::{MountMap, Verdict};
 use fakefstype_core::settings::Settings;
-use fakefstype_core::table::Format;
 use libc::c_int;
 
 use crate::sys::{self, MountId};
@@ -94,7 +93,7 @@ pub fn prepare(settings: &Settings) {
 }
 
 /// The process read a mount table: mounts may have come or gone.
-pub fn table_was_read(_settings: &Settings, _format: Format, _text: &[u8]) {
+pub fn table_was_read() {
     STALE.store(true, Relaxed);
 }
 
