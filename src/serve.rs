@@ -115,18 +115,18 @@ fn log_changes(settings: &Settings, path: &CStr, changes: &[table::Change]) {
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     for c in changes {
         let rule = &settings.rules.rules()[c.rule];
-        let source = if c.old_source == c.new_source {
-            format!("source {} kept", text(&c.old_source))
+        let source = if c.old_source == &*c.new_source {
+            format!("source {} kept", text(c.old_source))
         } else {
-            format!("source {} -> {}", text(&c.old_source), text(&c.new_source))
+            format!("source {} -> {}", text(c.old_source), text(&c.new_source))
         };
         log_at!(
             Debug,
             "{}: {}: type {} -> {}, {} (rule {}: {})",
             path.to_string_lossy(),
-            text(&c.mount_point),
-            text(&c.old_type),
-            text(&c.new_type),
+            text(c.mount_point),
+            text(c.old_type),
+            text(c.new_type),
             source,
             rule.origin,
             rule.text

@@ -209,12 +209,7 @@ fn build(settings: &Settings) -> Option<Box<Published>> {
 fn probe(mount_point: &[u8]) -> Option<(u32, [i32; 2])> {
     let path = std::ffi::CString::new(mount_point).ok()?;
     let st = sys::statfs(&path)?;
-    Some((st.f_type as u32, fsid(&st)))
-}
-
-fn fsid(st: &libc::statfs) -> [i32; 2] {
-    // SAFETY: fsid_t is two ints (its field is private in the libc crate).
-    unsafe { std::mem::transmute_copy::<libc::fsid_t, [i32; 2]>(&st.f_fsid) }
+    Some((st.f_type as u32, sys::fsid(&st.f_fsid)))
 }
 
 // ---- lookups ---------------------------------------------------------------

@@ -235,6 +235,12 @@ pub fn statfs(path: &CStr) -> Option<libc::statfs> {
     (ret == 0).then_some(buf)
 }
 
+/// A statfs fsid as two ints (its field is private in the libc crate).
+pub fn fsid(id: &libc::fsid_t) -> [i32; 2] {
+    // SAFETY: fsid_t is exactly two ints.
+    unsafe { std::mem::transmute_copy::<libc::fsid_t, [i32; 2]>(id) }
+}
+
 /// What `statx(STATX_MNT_ID)` says about a path or fd.
 pub enum MountId {
     Id(u64),

@@ -27,11 +27,6 @@ fn fake_magic(target: impl FnOnce() -> Target<'static>, magic: u32, fsid: [i32; 
     detour::run(|| Detour::Done(snapshot::fake_magic(settings, target(), magic, fsid))).flatten()
 }
 
-fn fsid(id: &libc::fsid_t) -> [i32; 2] {
-    // SAFETY: fsid_t is two ints (its field is private in the libc crate).
-    unsafe { std::mem::transmute_copy::<libc::fsid_t, [i32; 2]>(id) }
-}
-
 fn no_symbol() -> c_int {
     crate::sys::set_errno(libc::ENOSYS);
     -1
@@ -51,7 +46,9 @@ macro_rules! statfs_hook {
                 let st = &mut *buf;
                 // The caller's path outlives this call.
                 let target = || Target::Path(CStr::from_ptr(path));
-                if let Some(magic) = fake_magic(target, st.f_type as u32, fsid(&st.f_fsid)) {
+                if let Some(magic) =
+                    fake_magic(target, st.f_type as u32, crate::sys::fsid(&st.f_fsid))
+                {
                     st.f_type = magic as _;
                 }
             }
@@ -72,9 +69,11 @@ macro_rules! fstatfs_hook {
             let ret = real(fd, buf);
             if ret == 0 {
                 let st = &mut *buf;
-                if let Some(magic) =
-                    fake_magic(|| Target::Fd(fd), st.f_type as u32, fsid(&st.f_fsid))
-                {
+                if let Some(magic) = fake_magic(
+                    || Target::Fd(fd),
+                    st.f_type as u32,
+                    crate::sys::fsid(&st.f_fsid),
+                ) {
                     st.f_type = magic as _;
                 }
             }
