@@ -276,6 +276,9 @@ fn log_file_faults_never_reach_the_host() {
         r#"
         findmnt -no FSTYPE / > "$OUT/expected"
         cfg() { FAKEFSTYPE=/=nope FAKEFSTYPE_LOG=debug LD_PRELOAD=$LIB "$@"; }
+        # The control: a writable log gets the line.
+        FAKEFSTYPE_LOG_FILE="$WORK/ok.log" cfg findmnt -no FSTYPE / > "$OUT/ok" 2> "$OUT/ok.err"
+        cp "$WORK/ok.log" "$OUT/ok.log"
         # Unwritable target.
         FAKEFSTYPE_LOG_FILE=/proc/version cfg findmnt -no FSTYPE / > "$OUT/unwritable" 2> "$OUT/unwritable.err"
         FAKEFSTYPE_LOG_FILE=/nonexistent/dir/log cfg findmnt -no FSTYPE / > "$OUT/nodir" 2> "$OUT/nodir.err"
@@ -296,7 +299,12 @@ fn log_file_faults_never_reach_the_host() {
         &[],
     );
     let expected = run.file("expected");
-    for case in ["unwritable", "nodir", "full", "symlink"] {
+    assert!(
+        run.file("ok.log").contains("unknown type \"nope\""),
+        "{}",
+        run.file("ok.log")
+    );
+    for case in ["ok", "unwritable", "nodir", "full", "symlink"] {
         assert_eq!(run.file(case), expected, "{case}: output unchanged");
         assert_eq!(
             run.file(&format!("{case}.err")),
@@ -407,8 +415,14 @@ fn without_proc_everything_passes_through() {
         "no-proc",
         r#"
         umount -l /proc
-        for with in no yes; do
-            pre=(); [ $with = yes ] && pre=(env LD_PRELOAD=$LIB FAKEFSTYPE=/=xfs FAKEFSTYPE_PROCESSES=cat,stat,python3)
+        for with in no yes filtered; do
+            case $with in
+            no) pre=() ;;
+            # Active (its log says so), with nothing to read tables from.
+            yes) pre=(env LD_PRELOAD=$LIB FAKEFSTYPE=/=xfs FAKEFSTYPE_LOG=info FAKEFSTYPE_LOG_FILE=$OUT/log) ;;
+            # No /proc/self/exe to match a process filter against.
+            filtered) pre=(env LD_PRELOAD=$LIB FAKEFSTYPE=/=xfs FAKEFSTYPE_PROCESSES=cat,stat,python3) ;;
+            esac
             { "${pre[@]}" cat /proc/self/mounts; echo "status $?"; } > "$OUT/cat.$with" 2>&1 || true
             { "${pre[@]}" stat -f -c %T /; echo "status $?"; } > "$OUT/stat.$with" 2>&1
             { "${pre[@]}" python3 -c 'import os
@@ -420,13 +434,23 @@ print(os.statvfs("/").f_bsize)'; echo "status $?"; } > "$OUT/python.$with" 2>&1
         &[],
     );
     for probe in ["cat", "stat", "python"] {
-        assert_eq!(
-            run.file(&format!("{probe}.yes")),
-            run.file(&format!("{probe}.no")),
-            "{probe}"
-        );
+        for mode in ["yes", "filtered"] {
+            assert_eq!(
+                run.file(&format!("{probe}.{mode}")),
+                run.file(&format!("{probe}.no")),
+                "{probe} {mode}"
+            );
+        }
     }
     assert!(run.file("cat.no").contains("status 1"));
+    let log = run.file("log");
+    assert!(
+        log.lines()
+            .filter(|l| l.contains("info: active: 1 rule(s)"))
+            .count()
+            >= 3,
+        "the library was loaded: {log}"
+    );
 }
 
 #[test]
@@ -507,6 +531,10 @@ fn other_allocators_preloaded() {
         &[("FAKEFSTYPE", "/=xfs")],
         views.to_str().unwrap(),
         &["/", "/usr"],
+    );
+    assert!(
+        s(&reference).contains("fopen /proc/mounts: xfs"),
+        "the rules apply"
     );
     for allocator in found {
         for order in [
